@@ -1,0 +1,215 @@
+import type { Attempt, Provider } from '../types.js';
+
+/** The `kind` of every error the library raises. */
+export type ErrorKind =
+  | 'rate_limit'
+  | 'quota_exceeded'
+  | 'overloaded'
+  | 'server_error'
+  | 'timeout'
+  | 'connection'
+  | 'stream_interrupted'
+  | 'authentication'
+  | 'permission_denied'
+  | 'not_found'
+  | 'context_length'
+  | 'content_filter'
+  | 'bad_request'
+  | 'retry_exhausted'
+  | 'fallback_exhausted'
+  | 'circuit_open'
+  | 'rate_limited_locally';
+
+/** Context every library error carries. */
+export interface LLMErrorOptions {
+  readonly provider?: Provider;
+  readonly model?: string;
+  readonly status?: number;
+  readonly requestId?: string;
+  /** A server-given wait (`retry-after-ms` / `retry-after`), in ms. */
+  readonly retryAfterMs?: number;
+  /** Overrides the class default, e.g. from an `x-should-retry` header. */
+  readonly retryable?: boolean;
+  /** The SDK's original error. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base of every error the library raises. `retryable` says whether `withRetry` retries it by default.
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof LLMError && e.kind === 'rate_limit') … }
+ */
+export abstract class LLMError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly provider: Provider | undefined;
+  readonly model: string | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: LLMErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.provider = options.provider;
+    this.model = options.model;
+    this.status = options.status;
+    this.requestId = options.requestId;
+    this.retryAfterMs = options.retryAfterMs;
+    this.retryable =
+      options.retryable ??
+      (this.constructor as typeof LLMError & { retryableByDefault: boolean }).retryableByDefault;
+  }
+
+  /** Whether instances are retried when nothing else says otherwise. */
+  static readonly retryableByDefault: boolean = false;
+}
+
+/** 429: too many requests. Retried by default. */
+export class RateLimitError extends LLMError {
+  override readonly name = 'RateLimitError' as const;
+  readonly kind = 'rate_limit' as const;
+  static override readonly retryableByDefault = true;
+}
+
+/** 429 `insufficient_quota`: billing, not pacing. Not retried; falls back. */
+export class QuotaExceededError extends LLMError {
+  override readonly name = 'QuotaExceededError' as const;
+  readonly kind = 'quota_exceeded' as const;
+}
+
+/** 529, 503 or an in-stream `overloaded_error`. Retried by default. */
+export class OverloadedError extends LLMError {
+  override readonly name = 'OverloadedError' as const;
+  readonly kind = 'overloaded' as const;
+  static override readonly retryableByDefault = true;
+}
+
+/** Any other 5xx, or a response the SDK could not parse. Retried by default. */
+export class ServerError extends LLMError {
+  override readonly name = 'ServerError' as const;
+  readonly kind = 'server_error' as const;
+  static override readonly retryableByDefault = true;
+}
+
+/** An attempt timeout, a first-chunk timeout, a stream stall, or the call's `deadline`. Retried by default. */
+export class TimeoutError extends LLMError {
+  override readonly name = 'TimeoutError' as const;
+  readonly kind = 'timeout' as const;
+  static override readonly retryableByDefault = true;
+}
+
+/** Reset, refused, DNS: the request never got an answer. Retried by default. */
+export class ConnectionError extends LLMError {
+  override readonly name = 'ConnectionError' as const;
+  readonly kind = 'connection' as const;
+  static override readonly retryableByDefault = true;
+}
+
+/**
+ * A stream ended without its terminal event. `partialText` is what had arrived; the answer is
+ * incomplete and is never returned as if it were whole.
+ */
+export class StreamInterruptedError extends LLMError {
+  override readonly name = 'StreamInterruptedError' as const;
+  readonly kind = 'stream_interrupted' as const;
+  static override readonly retryableByDefault = true;
+  readonly partialText: string;
+
+  constructor(message: string, partialText: string, options: LLMErrorOptions = {}) {
+    super(message, options);
+    this.partialText = partialText;
+  }
+}
+
+/** 401. */
+export class AuthenticationError extends LLMError {
+  override readonly name = 'AuthenticationError' as const;
+  readonly kind = 'authentication' as const;
+}
+
+/** 403. */
+export class PermissionDeniedError extends LLMError {
+  override readonly name = 'PermissionDeniedError' as const;
+  readonly kind = 'permission_denied' as const;
+}
+
+/** 404, typically an unknown model. */
+export class NotFoundError extends LLMError {
+  override readonly name = 'NotFoundError' as const;
+  readonly kind = 'not_found' as const;
+}
+
+/** 400: the prompt does not fit the model's context window. Falls back (to a larger model). */
+export class ContextLengthError extends LLMError {
+  override readonly name = 'ContextLengthError' as const;
+  readonly kind = 'context_length' as const;
+}
+
+/** 400: blocked by content policy. Neither retried nor fallen back by default. */
+export class ContentFilterError extends LLMError {
+  override readonly name = 'ContentFilterError' as const;
+  readonly kind = 'content_filter' as const;
+}
+
+/** Any other 4xx. */
+export class BadRequestError extends LLMError {
+  override readonly name = 'BadRequestError' as const;
+  readonly kind = 'bad_request' as const;
+}
+
+/** Retries were exhausted on a retryable error. `retryable` is that of `lastError`. */
+export class RetryError extends LLMError {
+  override readonly name = 'RetryError' as const;
+  readonly kind = 'retry_exhausted' as const;
+  /** The attempts of the whole call so far, across nested wrappers. */
+  readonly attempts: readonly Attempt[];
+  readonly lastError: unknown;
+  /** The errors of this retry loop's attempts, in order. */
+  readonly errors: readonly unknown[];
+
+  constructor(errors: readonly unknown[], attempts: readonly Attempt[], options: LLMErrorOptions = {}) {
+    const lastError = errors[errors.length - 1];
+    super(`Gave up after ${errors.length} attempts: ${describeError(lastError)}`, {
+      ...inheritedContext(lastError),
+      ...options,
+      cause: lastError,
+    });
+    this.errors = errors;
+    this.attempts = attempts;
+    this.lastError = lastError;
+  }
+}
+
+/** Every LLM of a fallback chain failed. `errors` has one entry per LLM, in order. */
+export class FallbackError extends LLMError {
+  override readonly name = 'FallbackError' as const;
+  readonly kind = 'fallback_exhausted' as const;
+  readonly attempts: readonly Attempt[];
+  readonly errors: readonly unknown[];
+  readonly lastError: unknown;
+
+  constructor(errors: readonly unknown[], attempts: readonly Attempt[], options: LLMErrorOptions = {}) {
+    const lastError = errors[errors.length - 1];
+    super(`All ${errors.length} LLMs failed: ${errors.map(describeError).join('; ')}`, {
+      ...inheritedContext(lastError),
+      ...options,
+      cause: lastError,
+    });
+    this.errors = errors;
+    this.attempts = attempts;
+    this.lastError = lastError;
+  }
+}
+
+function inheritedContext(error: unknown): LLMErrorOptions {
+  if (!(error instanceof LLMError)) return { retryable: false };
+  const { provider, model, status, requestId, retryAfterMs, retryable } = error;
+  return { provider, model, status, requestId, retryAfterMs, retryable };
+}
+
+/** A short `Name: message` for an error of any type. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,160 @@
+import Anthropic, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from '@anthropic-ai/sdk';
+import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
+import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
+import type { LLMRequest } from '../llm.js';
+import type { TimeoutOptions } from '../types.js';
+import { checkInteger } from '../validate.js';
+import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from './provider.js';
+import { secretsOf } from './secrets.js';
+
+/** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
+export interface AnthropicLLMOptions extends TimeoutOptions {
+  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: Anthropic;
+  /** @default process.env.ANTHROPIC_API_KEY */
+  readonly apiKey?: string;
+  readonly baseURL?: string;
+  readonly defaultHeaders?: Record<string, string>;
+  readonly fetch?: typeof fetch;
+  /** Defaults for every call; call options override them. */
+  readonly temperature?: number;
+  /**
+   * The messages API requires `max_tokens`.
+   * @default 4096
+   */
+  readonly maxTokens?: number;
+  readonly system?: string;
+}
+
+/** The `max_tokens` sent when neither the constructor nor the call names one. */
+export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
+
+const SDK: SdkErrors<APIError> = {
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  facts: (e) => ({
+    status: e.status,
+    type: e.type,
+    code: e.errorCode,
+    message: e.apiMessage ?? e.message,
+    headers: e.headers,
+    requestId: e.requestID,
+  }),
+};
+
+/**
+ * The messages API through the official `@anthropic-ai/sdk` package.
+ *
+ * @example
+ * const llm = new AnthropicLLM('claude-3-5-haiku-latest', { maxTokens: 1024 });
+ */
+export class AnthropicLLM extends ProviderLLM {
+  readonly provider = 'anthropic' as const;
+  readonly #client: Anthropic;
+  readonly #scope: ErrorScope;
+  readonly #defaults: Pick<AnthropicLLMOptions, 'temperature' | 'maxTokens' | 'system'>;
+
+  constructor(model: string, options: AnthropicLLMOptions = {}) {
+    super(model, options);
+    const { client, apiKey, baseURL, defaultHeaders, fetch, temperature, maxTokens, system } = options;
+    checkInteger('maxTokens', maxTokens, 1);
+    this.#client =
+      client ??
+      new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0, timeout: options.timeout });
+    this.#scope = {
+      provider: 'anthropic',
+      model,
+      secrets: secretsOf(this.#client.apiKey, this.#client.authToken, apiKey),
+    };
+    this.#defaults = { temperature, maxTokens, system };
+    Object.freeze(this);
+  }
+
+  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+    const message = await this.#client.messages.create(
+      { ...this.#params(request), stream: false },
+      this.#requestOptions(call),
+    );
+    let text = '';
+    for (const block of message.content) if (block.type === 'text') text += block.text;
+    const { input_tokens: inputTokens, output_tokens: outputTokens } = message.usage;
+    return {
+      text,
+      model: message.model,
+      finishReason: message.stop_reason ?? 'unknown',
+      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+      raw: message,
+    };
+  }
+
+  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+    return this.#client.messages.create(
+      { ...this.#params(request), stream: true },
+      this.#requestOptions(call),
+    );
+  }
+
+  protected read(event: unknown): StreamUpdate | undefined {
+    const e = event as RawMessageStreamEvent;
+    switch (e.type) {
+      case 'message_start':
+        return {
+          model: e.message.model,
+          inputTokens: e.message.usage.input_tokens,
+          outputTokens: e.message.usage.output_tokens,
+        };
+      case 'content_block_delta':
+        return e.delta.type === 'text_delta' ? { text: e.delta.text } : undefined;
+      case 'message_delta':
+        return {
+          finishReason: e.delta.stop_reason ?? undefined,
+          outputTokens: e.usage.output_tokens,
+          ...(e.usage.input_tokens == null ? {} : { inputTokens: e.usage.input_tokens }),
+        };
+      case 'message_stop':
+        return { terminal: true };
+      default:
+        return undefined;
+    }
+  }
+
+  protected classify(error: unknown): unknown {
+    return classifySdkError(error, this.#scope, SDK);
+  }
+
+  #params(request: LLMRequest): MessageCreateParamsBase {
+    const { options, messages } = request;
+    const systemParts: string[] = [];
+    const system = options.system ?? this.#defaults.system;
+    if (system !== undefined) systemParts.push(system);
+    const wire: MessageCreateParamsBase['messages'] = [];
+    for (const m of messages) {
+      if (m.role === 'system') systemParts.push(m.content);
+      else wire.push({ role: m.role, content: m.content });
+    }
+    const temperature = options.temperature ?? this.#defaults.temperature;
+    return {
+      ...options.extra,
+      model: this.model,
+      max_tokens: options.maxTokens ?? this.#defaults.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+      messages: wire,
+      ...(systemParts.length === 0 ? {} : { system: systemParts.join('\n\n') }),
+      ...(temperature === undefined ? {} : { temperature }),
+    };
+  }
+
+  #requestOptions(call: SdkCall): Anthropic.RequestOptions {
+    return {
+      signal: call.signal,
+      maxRetries: 0,
+      ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
+    };
+  }
+}

@@ -1,0 +1,161 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
+import type { LLMRequest } from '../llm.js';
+import type { TimeoutOptions } from '../types.js';
+import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from './provider.js';
+import { secretsOf } from './secrets.js';
+
+/** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
+export interface OpenAILLMOptions extends TimeoutOptions {
+  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: OpenAI;
+  /** @default process.env.OPENAI_API_KEY */
+  readonly apiKey?: string;
+  /** Any OpenAI-compatible server, e.g. `http://localhost:11434/v1` for Ollama. */
+  readonly baseURL?: string;
+  readonly organization?: string;
+  readonly project?: string;
+  readonly defaultHeaders?: Record<string, string>;
+  readonly fetch?: typeof fetch;
+  /** Defaults for every call; call options override them. */
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  readonly system?: string;
+}
+
+const SDK: SdkErrors<APIError> = {
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  facts: (e) => ({
+    status: e.status,
+    type: e.type,
+    code: e.code,
+    message: e.message,
+    headers: e.headers,
+    requestId: e.requestID,
+  }),
+};
+
+/**
+ * Chat completions through the official `openai` package, on OpenAI or any OpenAI-compatible server.
+ *
+ * @example
+ * const llm = new OpenAILLM('gpt-4o-mini', { timeout: 30_000 });
+ * const ollama = new OpenAILLM('llama3.1', { baseURL: 'http://localhost:11434/v1', apiKey: 'ollama' });
+ */
+export class OpenAILLM extends ProviderLLM {
+  readonly provider = 'openai' as const;
+  readonly #client: OpenAI;
+  readonly #scope: ErrorScope;
+  readonly #defaults: Pick<OpenAILLMOptions, 'temperature' | 'maxTokens' | 'system'>;
+
+  constructor(model: string, options: OpenAILLMOptions = {}) {
+    super(model, options);
+    const {
+      client,
+      apiKey,
+      baseURL,
+      organization,
+      project,
+      defaultHeaders,
+      fetch,
+      temperature,
+      maxTokens,
+      system,
+    } = options;
+    this.#client =
+      client ??
+      new OpenAI({
+        apiKey,
+        baseURL,
+        organization,
+        project,
+        defaultHeaders,
+        fetch,
+        maxRetries: 0,
+        timeout: options.timeout,
+      });
+    this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
+    this.#defaults = { temperature, maxTokens, system };
+    Object.freeze(this);
+  }
+
+  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+    const response = await this.#client.chat.completions.create(
+      { ...this.#params(request), stream: false },
+      this.#requestOptions(call),
+    );
+    const choice = response.choices[0];
+    const usage = response.usage;
+    return {
+      text: choice?.message.content ?? '',
+      model: response.model,
+      finishReason: choice?.finish_reason ?? 'unknown',
+      usage: {
+        inputTokens: usage?.prompt_tokens ?? 0,
+        outputTokens: usage?.completion_tokens ?? 0,
+        totalTokens: usage?.total_tokens ?? 0,
+      },
+      raw: response,
+    };
+  }
+
+  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+    return this.#client.chat.completions.create(
+      { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
+      this.#requestOptions(call),
+    );
+  }
+
+  protected read(event: unknown): StreamUpdate | undefined {
+    const chunk = event as ChatCompletionChunk;
+    const choice = chunk.choices?.[0];
+    const usage = chunk.usage;
+    const finishReason = choice?.finish_reason ?? undefined;
+    return {
+      model: chunk.model,
+      text: choice?.delta?.content ?? undefined,
+      finishReason,
+      inputTokens: usage?.prompt_tokens,
+      outputTokens: usage?.completion_tokens,
+      // The usage chunk comes last; `[DONE]` after it carries nothing, so we need not wait for it.
+      terminal: usage != null,
+    };
+  }
+
+  protected classify(error: unknown): unknown {
+    return classifySdkError(error, this.#scope, SDK);
+  }
+
+  #params(request: LLMRequest): ChatCompletionCreateParamsBase {
+    const { options, messages } = request;
+    const system = options.system ?? this.#defaults.system;
+    const temperature = options.temperature ?? this.#defaults.temperature;
+    const maxTokens = options.maxTokens ?? this.#defaults.maxTokens;
+    const wire: ChatCompletionMessageParam[] =
+      system === undefined ? [] : [{ role: 'system', content: system }];
+    for (const m of messages) wire.push({ role: m.role, content: m.content });
+    return {
+      ...options.extra,
+      model: this.model,
+      messages: wire,
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(maxTokens === undefined ? {} : { max_completion_tokens: maxTokens }),
+    };
+  }
+
+  #requestOptions(call: SdkCall): OpenAI.RequestOptions {
+    return {
+      signal: call.signal,
+      maxRetries: 0,
+      ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
+    };
+  }
+}

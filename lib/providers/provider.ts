@@ -1,0 +1,219 @@
+import type { CallContext } from '../context.js';
+import { emit } from '../context.js';
+import { LLMError, StreamInterruptedError, TimeoutError } from '../errors/classes.js';
+import { LLM, type LLMRequest } from '../llm.js';
+import type { Attempt, CallOptions, Provider, Reply, StreamChunk, TimeoutOptions, Usage } from '../types.js';
+import { checkDuration } from '../validate.js';
+
+/** What a provider reads off one streamed SDK event. */
+export interface StreamUpdate {
+  readonly text?: string;
+  readonly finishReason?: string;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  /** The model named by the response. */
+  readonly model?: string;
+  /** The provider's last event: stop reading now (a stream lacking `[DONE]` then still finishes promptly). */
+  readonly terminal?: boolean;
+}
+
+/** A completed non-streamed answer, as a provider reads it off its SDK's response. */
+export interface Completion {
+  readonly text: string;
+  readonly model: string;
+  readonly finishReason: string;
+  readonly usage: Usage;
+  readonly raw: unknown;
+}
+
+/** Per-request settings handed to an SDK call. */
+export interface SdkCall {
+  readonly signal: AbortSignal | undefined;
+  /** Whole milliseconds, or undefined for the SDK's default. */
+  readonly timeout: number | undefined;
+}
+
+/**
+ * The shared mechanics of one request to a provider: recording the attempt, timeouts and
+ * cancellation, classifying errors, and turning a stream cut mid-way into a
+ * `StreamInterruptedError`. A provider supplies only the SDK calls and the readers.
+ */
+export abstract class ProviderLLM extends LLM {
+  readonly model: string;
+  abstract override readonly provider: Provider;
+  readonly #defaults: TimeoutOptions;
+
+  protected constructor(model: string, defaults: TimeoutOptions) {
+    super();
+    if (typeof model !== 'string' || model.trim() === '') {
+      throw new TypeError(`\`model\` must be a non-empty string, got ${JSON.stringify(model)}`);
+    }
+    this.model = model;
+    this.#defaults = checkTimeouts(defaults);
+  }
+
+  describe(): string {
+    return `${this.provider}:${this.model}`;
+  }
+
+  /** The SDK's JSON call. */
+  protected abstract complete(request: LLMRequest, call: SdkCall): Promise<Completion>;
+  /** The SDK's streaming call: resolves once the response has started. */
+  protected abstract open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>>;
+  /** Reads one streamed SDK event. */
+  protected abstract read(event: unknown): StreamUpdate | undefined;
+  /** Maps an SDK error to our taxonomy (the input itself when it is not a provider failure). */
+  protected abstract classify(error: unknown): unknown;
+
+  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+    const startedAt = Date.now();
+    const timeout = this.#option(request.options, 'timeout');
+    try {
+      const done = await this.complete(request, { signal: ctx.signal, timeout: wholeMs(timeout) });
+      this.#record(ctx, startedAt, undefined);
+      return { ...done, provider: this.provider, attempts: ctx.attempts };
+    } catch (raw) {
+      const error = this.#failure(raw, ctx, undefined);
+      this.#record(ctx, startedAt, error);
+      throw error;
+    }
+  }
+
+  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+    const startedAt = Date.now();
+    const { options } = request;
+    const own = new AbortController();
+    const onParentAbort = (): void => own.abort(ctx.signal?.reason);
+    if (ctx.signal?.aborted) own.abort(ctx.signal.reason);
+    else ctx.signal?.addEventListener('abort', onParentAbort, { once: true });
+    const stall = (what: string, ms: number) => () =>
+      own.abort(
+        new TimeoutError(`${what} of ${ms} ms passed`, { provider: this.provider, model: this.model }),
+      );
+    const firstChunkTimeout = this.#option(options, 'firstChunkTimeout');
+    const idleTimeout = this.#option(options, 'idleTimeout');
+    let firstTimer =
+      firstChunkTimeout === undefined
+        ? undefined
+        : setTimeout(stall('firstChunkTimeout', firstChunkTimeout), firstChunkTimeout);
+    let idleTimer: NodeJS.Timeout | undefined;
+    const touch = (): void => {
+      if (idleTimeout === undefined) return;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(stall('idleTimeout', idleTimeout), idleTimeout);
+    };
+
+    let text = '';
+    let finishReason: string | undefined;
+    let model = this.model;
+    let raw: unknown;
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let settled = false;
+    try {
+      touch();
+      const events = await this.open(request, {
+        signal: own.signal,
+        timeout: wholeMs(this.#option(options, 'timeout')),
+      });
+      for await (const event of events) {
+        touch();
+        const update = this.read(event);
+        if (update === undefined) continue;
+        if (update.model) model = update.model;
+        if (update.inputTokens !== undefined) inputTokens = update.inputTokens;
+        if (update.outputTokens !== undefined) outputTokens = update.outputTokens;
+        if (update.finishReason !== undefined) {
+          finishReason = update.finishReason;
+          raw = event;
+        }
+        if (update.text) {
+          if (firstTimer !== undefined) firstTimer = void clearTimeout(firstTimer);
+          text += update.text;
+          yield { type: 'text', text: update.text };
+        }
+        if (update.terminal) break;
+      }
+      if (finishReason === undefined) {
+        throw new StreamInterruptedError('The stream ended without its terminal event', text, {
+          provider: this.provider,
+          model: this.model,
+        });
+      }
+    } catch (rawError) {
+      // A failure after the terminal event (a stalled or cut `[DONE]`) loses nothing: the answer is whole.
+      if (finishReason === undefined) {
+        const error = this.#failure(rawError, ctx, own.signal, text);
+        settled = true;
+        this.#record(ctx, startedAt, error);
+        throw error;
+      }
+    } finally {
+      clearTimeout(firstTimer);
+      clearTimeout(idleTimer);
+      ctx.signal?.removeEventListener('abort', onParentAbort);
+      if (!settled && finishReason === undefined) own.abort(); // the consumer left early: close the socket
+    }
+    this.#record(ctx, startedAt, undefined);
+    const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+    return { text, model, provider: this.provider, usage, finishReason, raw, attempts: ctx.attempts };
+  }
+
+  /** Cancellation wins; then our own stall timers; then the SDK error, classified. After text, any failure is an interruption. */
+  #failure(raw: unknown, ctx: CallContext, own: AbortSignal | undefined, partialText = ''): unknown {
+    if (ctx.signal?.aborted) return ctx.signal.reason;
+    const error = own?.aborted && own.reason instanceof TimeoutError ? own.reason : this.classify(raw);
+    if (partialText === '' || !(error instanceof LLMError) || error instanceof StreamInterruptedError)
+      return error;
+    return new StreamInterruptedError(
+      `The stream was cut after ${partialText.length} characters: ${error.message}`,
+      partialText,
+      {
+        provider: this.provider,
+        model: this.model,
+        status: error.status,
+        requestId: error.requestId,
+        retryAfterMs: error.retryAfterMs,
+        cause: error,
+      },
+    );
+  }
+
+  #record(ctx: CallContext, startedAt: number, error: unknown): void {
+    const attempt: Attempt =
+      error === undefined
+        ? {
+            model: this.model,
+            provider: this.provider,
+            startedAt,
+            durationMs: Date.now() - startedAt,
+            outcome: 'success',
+          }
+        : {
+            model: this.model,
+            provider: this.provider,
+            startedAt,
+            durationMs: Date.now() - startedAt,
+            outcome: 'error',
+            error,
+          };
+    ctx.attempts.push(attempt);
+    emit(ctx, 'attempt', attempt);
+  }
+
+  #option(options: CallOptions, name: keyof TimeoutOptions): number | undefined {
+    return options[name] ?? this.#defaults[name];
+  }
+}
+
+function checkTimeouts(options: TimeoutOptions): TimeoutOptions {
+  const { timeout, firstChunkTimeout, idleTimeout } = options;
+  checkDuration('timeout', timeout);
+  checkDuration('firstChunkTimeout', firstChunkTimeout);
+  checkDuration('idleTimeout', idleTimeout);
+  return Object.freeze({ timeout, firstChunkTimeout, idleTimeout });
+}
+
+function wholeMs(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.max(1, Math.ceil(ms));
+}

@@ -1,0 +1,40 @@
+import mitt, { type Emitter } from 'mitt';
+import type { Attempt, Provider, Reply } from '../types.js';
+
+/** Payloads of the events a chain emits, by name. */
+export type LLMEvents = {
+  /** A request ended, successfully or not. */
+  attempt: Attempt;
+  /** A retry is about to sleep `delayMs` before attempt `attempt + 1`. */
+  retry: {
+    readonly error: unknown;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly model: string;
+    readonly provider: Provider;
+  };
+  /** The chain moves from one LLM to the next. */
+  fallback: { readonly error: unknown; readonly from: string; readonly to: string };
+  /** The call succeeded. */
+  success: { readonly reply: Reply };
+  /** The call failed. */
+  failure: { readonly error: unknown; readonly attempts: readonly Attempt[] };
+  /** A user callback (`onRetry`, `onFailure`, `onFallback`) threw or rejected; the call went on. */
+  callbackError: { readonly callback: string; readonly error: unknown };
+};
+
+/**
+ * A typed event bus (a `mitt` emitter). Attach it to a chain with `llm.withEvents(bus)`;
+ * nothing is emitted, and nothing costs, until one is attached.
+ *
+ * @example
+ * const bus = createEventBus();
+ * bus.on('retry', ({ attempt, delayMs }) => log.warn(`retry ${attempt} in ${delayMs} ms`));
+ * const llm = new OpenAILLM('gpt-4o').withRetry(3).withEvents(bus);
+ */
+export type EventBus = Emitter<LLMEvents>;
+
+/** Creates an {@link EventBus}. */
+export function createEventBus(): EventBus {
+  return mitt<LLMEvents>();
+}
