@@ -12,5 +12,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error)/)'],
+  // Sources import siblings as './x.js' (NodeNext); jest resolves them to the .ts files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 20000,
 };

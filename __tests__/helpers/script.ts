@@ -1,0 +1,114 @@
+import type { LLMRequest } from '../../lib/index.js';
+import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from '../../lib/providers/provider.js';
+
+/** What one scripted attempt does. */
+export interface Step {
+  /** The answer, as chunks (joined for `ask`). */
+  readonly chunks?: readonly string[];
+  /** Thrown instead of answering (`ask`), or before the first chunk (`stream`). */
+  readonly error?: unknown;
+  /** Streams only: after this many chunks, throw `error`. */
+  readonly cutAfter?: number;
+  /** Never answers until aborted. */
+  readonly hang?: boolean;
+  /** Answers after this many ms (fake-timer friendly). */
+  readonly delayMs?: number;
+}
+
+/**
+ * An in-process provider for unit tests: the real attempt mechanics of `ProviderLLM`, with
+ * each attempt's outcome scripted. The last step repeats.
+ */
+export class ScriptLLM extends ProviderLLM {
+  readonly provider = 'openai' as const;
+  readonly #steps: readonly Step[];
+  readonly #log: { calls: number; requests: LLMRequest[] };
+
+  constructor(model: string, steps: readonly Step[]) {
+    super(model, {});
+    this.#steps = steps;
+    this.#log = { calls: 0, requests: [] };
+  }
+
+  get calls(): number {
+    return this.#log.calls;
+  }
+
+  get requests(): readonly LLMRequest[] {
+    return this.#log.requests;
+  }
+
+  #next(request: LLMRequest): Step {
+    const step = this.#steps[Math.min(this.#log.calls, this.#steps.length - 1)]!;
+    this.#log.calls++;
+    this.#log.requests.push(request);
+    return step;
+  }
+
+  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+    const step = this.#next(request);
+    await wait(step, call.signal);
+    if (step.error !== undefined && step.cutAfter === undefined) throw step.error;
+    const text = (step.chunks ?? ['ok']).join('');
+    return { text, model: this.model, finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, raw: {} };
+  }
+
+  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+    const step = this.#next(request);
+    await wait(step, call.signal);
+    if (step.error !== undefined && step.cutAfter === undefined) throw step.error;
+    return (async function* () {
+      const chunks = step.chunks ?? ['ok'];
+      for (let i = 0; i < chunks.length; i++) {
+        if (step.cutAfter === i) throw step.error;
+        yield { text: chunks[i] } satisfies StreamUpdate;
+        await Promise.resolve();
+        call.signal?.throwIfAborted();
+      }
+      if (step.cutAfter !== undefined && step.cutAfter >= chunks.length) throw step.error;
+      yield { finishReason: 'stop', inputTokens: 1, outputTokens: chunks.length, terminal: true } satisfies StreamUpdate;
+    })();
+  }
+
+  protected read(event: unknown): StreamUpdate {
+    return event as StreamUpdate;
+  }
+
+  protected classify(error: unknown): unknown {
+    return error;
+  }
+}
+
+function wait(step: Step, signal: AbortSignal | undefined): Promise<void> {
+  if (!step.hang && !step.delayMs) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = step.hang ? undefined : setTimeout(resolve, step.delayMs);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}
+
+/** A seeded PRNG (mulberry32) returning [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Collects a stream's chunks, and its outcome. */
+export async function drain(stream: AsyncIterable<{ type: string; text: string }>): Promise<{ chunks: string[]; error?: unknown }> {
+  const chunks: string[] = [];
+  try {
+    for await (const c of stream) chunks.push(c.type === 'reset' ? '<reset>' : c.text);
+    return { chunks };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
