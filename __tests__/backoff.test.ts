@@ -1,7 +1,13 @@
 import { BackoffStrategy, backoffDelay, type BackoffSettings } from '../lib/index.js';
 import { seeded } from './helpers/script.js';
 
-const base: BackoffSettings = { strategy: 'exponential', initialDelay: 1000, maxDelay: 60_000, multiplier: 2, jitter: false };
+const base: BackoffSettings = {
+  strategy: 'exponential',
+  initialDelay: 1000,
+  maxDelay: 60_000,
+  multiplier: 2,
+  jitter: false,
+};
 
 describe('backoffDelay', () => {
   const never = (): number => {

@@ -61,7 +61,10 @@ describe('withRetry', () => {
 
   it('throws RetryError with attempts, lastError and errors when retries run out', async () => {
     const errors = [server(), overloaded(), server()];
-    const llm = new ScriptLLM('m', errors.map((error) => ({ error })));
+    const llm = new ScriptLLM(
+      'm',
+      errors.map((error) => ({ error })),
+    );
     const onFailure = jest.fn();
     const { error } = await settle(llm.withRetry({ maxRetries: 2, onFailure }).ask('hi'));
     expect(error).toBeInstanceOf(RetryError);
@@ -119,7 +122,11 @@ describe('withRetry', () => {
 
     it('lets retryCondition decide instead of retryOn', async () => {
       const llm = new ScriptLLM('m', [{ error: auth() }, { chunks: ['ok'] }]);
-      const { value } = await settle(llm.withRetry({ retryOn: [ServerError], retryCondition: (e) => e instanceof AuthenticationError }).ask('hi'));
+      const { value } = await settle(
+        llm
+          .withRetry({ retryOn: [ServerError], retryCondition: (e) => e instanceof AuthenticationError })
+          .ask('hi'),
+      );
       expect(value?.text).toBe('ok');
 
       const refused = new ScriptLLM('m', [{ error: server() }]);
@@ -143,7 +150,9 @@ describe('withRetry', () => {
       class SdkConnectionError extends Error {}
       const wrapped = new ConnectionError('reset', { cause: new SdkConnectionError('socket') });
       const llm = new ScriptLLM('m', [{ error: wrapped }]);
-      const { error } = await settle(llm.withRetry({ maxRetries: 2, stopOn: [SdkConnectionError] }).ask('hi'));
+      const { error } = await settle(
+        llm.withRetry({ maxRetries: 2, stopOn: [SdkConnectionError] }).ask('hi'),
+      );
       expect(error).toBe(wrapped);
       expect(llm.calls).toBe(1);
     });
@@ -151,7 +160,9 @@ describe('withRetry', () => {
     it('stops on cancellation before anything else', async () => {
       const controller = new AbortController();
       const llm = new ScriptLLM('m', [{ hang: true }]);
-      const pending = settle(llm.withRetry({ retryCondition: () => true }).ask('hi', { signal: controller.signal }));
+      const pending = settle(
+        llm.withRetry({ retryCondition: () => true }).ask('hi', { signal: controller.signal }),
+      );
       controller.abort(new Error('user left'));
       const { error } = await pending;
       expect((error as Error).message).toBe('user left');
@@ -162,7 +173,10 @@ describe('withRetry', () => {
   describe('callbacks', () => {
     it('calls onRetry(error, attempt, delayMs) before each sleep, then onFailure(error, attempts) once', async () => {
       const errors = [server(), overloaded(), server()];
-      const llm = new ScriptLLM('m', errors.map((error) => ({ error })));
+      const llm = new ScriptLLM(
+        'm',
+        errors.map((error) => ({ error })),
+      );
       const log: string[] = [];
       const { error } = await settle(
         llm
@@ -170,7 +184,8 @@ describe('withRetry', () => {
             maxRetries: 2,
             initialDelay: 10,
             jitter: false,
-            onRetry: (e, attempt, delayMs) => void log.push(`retry ${attempt} ${delayMs} ${(e as Error).message}`),
+            onRetry: (e, attempt, delayMs) =>
+              void log.push(`retry ${attempt} ${delayMs} ${(e as Error).message}`),
             onFailure: (e, attempts) => void log.push(`failure ${attempts} ${(e as Error).message}`),
           })
           .ask('hi'),
@@ -197,7 +212,9 @@ describe('withRetry', () => {
     it('never lets a throwing or rejecting callback change the outcome, and reports it', async () => {
       const bus = createEventBus();
       const reported: string[] = [];
-      bus.on('callbackError', ({ callback, error }) => reported.push(`${callback}: ${(error as Error).message}`));
+      bus.on('callbackError', ({ callback, error }) =>
+        reported.push(`${callback}: ${(error as Error).message}`),
+      );
       const llm = new ScriptLLM('m', [{ error: server() }, { chunks: ['ok'] }]);
       const chain = llm
         .withRetry({
@@ -237,7 +254,9 @@ describe('withRetry', () => {
     it('waits the server-given delay instead of its own backoff', async () => {
       const llm = new ScriptLLM('m', [{ error: overloaded(250) }, { chunks: ['ok'] }]);
       const delays: number[] = [];
-      const pending = llm.withRetry({ initialDelay: 5000, onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi');
+      const pending = llm
+        .withRetry({ initialDelay: 5000, onRetry: (_e, _n, ms) => void delays.push(ms) })
+        .ask('hi');
       await jest.advanceTimersByTimeAsync(249);
       expect(llm.calls).toBe(1);
       await jest.advanceTimersByTimeAsync(1);
@@ -246,9 +265,14 @@ describe('withRetry', () => {
     });
 
     it('caps the server-given delay at maxDelay', async () => {
-      const llm = new ScriptLLM('m', [{ error: new RateLimitError('slow down', { retryAfterMs: 120_000 }) }, { chunks: ['ok'] }]);
+      const llm = new ScriptLLM('m', [
+        { error: new RateLimitError('slow down', { retryAfterMs: 120_000 }) },
+        { chunks: ['ok'] },
+      ]);
       const delays: number[] = [];
-      await settle(llm.withRetry({ maxDelay: 3000, onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'));
+      await settle(
+        llm.withRetry({ maxDelay: 3000, onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'),
+      );
       expect(delays).toEqual([3000]);
     });
 
@@ -256,7 +280,14 @@ describe('withRetry', () => {
       const llm = new ScriptLLM('m', [{ error: overloaded(9000) }, { chunks: ['ok'] }]);
       const delays: number[] = [];
       await settle(
-        llm.withRetry({ respectRetryAfter: false, initialDelay: 10, jitter: false, onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'),
+        llm
+          .withRetry({
+            respectRetryAfter: false,
+            initialDelay: 10,
+            jitter: false,
+            onRetry: (_e, _n, ms) => void delays.push(ms),
+          })
+          .ask('hi'),
       );
       expect(delays).toEqual([10]);
     });
@@ -287,7 +318,9 @@ describe('withRetry', () => {
     it('rejects at once while an async onRetry is pending', async () => {
       const controller = new AbortController();
       const llm = new ScriptLLM('m', [{ error: server() }, { chunks: ['ok'] }]);
-      const pending = llm.withRetry({ initialDelay: 0, onRetry: () => new Promise(() => {}) }).ask('hi', { signal: controller.signal });
+      const pending = llm
+        .withRetry({ initialDelay: 0, onRetry: () => new Promise(() => {}) })
+        .ask('hi', { signal: controller.signal });
       await jest.advanceTimersByTimeAsync(10);
       controller.abort('bye');
       await expect(pending).rejects.toBe('bye');
@@ -305,7 +338,9 @@ describe('withRetry', () => {
     it('rejects with TimeoutError when the deadline passes, its cause the last error', async () => {
       const first = server();
       const llm = new ScriptLLM('m', [{ error: first }, { hang: true }]);
-      const { error } = await settle(llm.withRetry({ initialDelay: 100, jitter: false }).ask('hi', { deadline: 1000 }));
+      const { error } = await settle(
+        llm.withRetry({ initialDelay: 100, jitter: false }).ask('hi', { deadline: 1000 }),
+      );
       expect(error).toBeInstanceOf(TimeoutError);
       expect((error as TimeoutError).cause).toBe(first);
       expect(llm.calls).toBe(2);
@@ -333,7 +368,11 @@ describe('withRetry', () => {
       [{ initialDelay: -5 }, RangeError, '`initialDelay`'],
       [{ maxDelay: Infinity }, RangeError, '`maxDelay`'],
       [{ backoffMultiplier: 0.5 }, RangeError, '`backoffMultiplier`'],
-      [{ backoffStrategy: 'fibonacci' }, RangeError, '`backoffStrategy` must be one of exponential, linear, fixed, jitter, got "fibonacci"'],
+      [
+        { backoffStrategy: 'fibonacci' },
+        RangeError,
+        '`backoffStrategy` must be one of exponential, linear, fixed, jitter, got "fibonacci"',
+      ],
       [{ retryOn: ['x', 5] }, TypeError, '`retryOn[1]`'],
       [{ onRetry: 'log' }, TypeError, '`onRetry` must be a function'],
       [{ jitter: 'yes' }, TypeError, '`jitter` must be a boolean'],
@@ -344,7 +383,9 @@ describe('withRetry', () => {
     });
 
     it('accepts strategies as BackoffStrategy values or strings', () => {
-      expect((llm.withRetry({ backoffStrategy: BackoffStrategy.JITTER }) as RetryLLM).config.strategy).toBe('jitter');
+      expect((llm.withRetry({ backoffStrategy: BackoffStrategy.JITTER }) as RetryLLM).config.strategy).toBe(
+        'jitter',
+      );
       expect((llm.withRetry({ backoffStrategy: 'linear' }) as RetryLLM).config.strategy).toBe('linear');
     });
 
@@ -379,7 +420,14 @@ describe('withRetry', () => {
     const delays: number[] = [];
     const llm = new ScriptLLM('m', [{ error: server() }, { error: server() }, { chunks: ['ok'] }]);
     await settle(
-      llm.withRetry({ backoffStrategy: 'jitter', initialDelay: 1000, random: () => 0.25, onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'),
+      llm
+        .withRetry({
+          backoffStrategy: 'jitter',
+          initialDelay: 1000,
+          random: () => 0.25,
+          onRetry: (_e, _n, ms) => void delays.push(ms),
+        })
+        .ask('hi'),
     );
     expect(delays).toEqual([250, 500]);
   });

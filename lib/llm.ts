@@ -203,5 +203,6 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null || typeof value !== 'object') return String(value);
-  return value.constructor?.name ? `a ${value.constructor.name}` : 'an object';
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
 }

@@ -1,5 +1,10 @@
 import type { LLMRequest } from '../../lib/index.js';
-import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from '../../lib/providers/provider.js';
+import {
+  type Completion,
+  ProviderLLM,
+  type SdkCall,
+  type StreamUpdate,
+} from '../../lib/providers/provider.js';
 
 /** What one scripted attempt does. */
 export interface Step {
@@ -50,7 +55,13 @@ export class ScriptLLM extends ProviderLLM {
     await wait(step, call.signal);
     if (step.error !== undefined && step.cutAfter === undefined) throw step.error;
     const text = (step.chunks ?? ['ok']).join('');
-    return { text, model: this.model, finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, raw: {} };
+    return {
+      text,
+      model: this.model,
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+      raw: {},
+    };
   }
 
   protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
@@ -66,7 +77,12 @@ export class ScriptLLM extends ProviderLLM {
         call.signal?.throwIfAborted();
       }
       if (step.cutAfter !== undefined && step.cutAfter >= chunks.length) throw step.error;
-      yield { finishReason: 'stop', inputTokens: 1, outputTokens: chunks.length, terminal: true } satisfies StreamUpdate;
+      yield {
+        finishReason: 'stop',
+        inputTokens: 1,
+        outputTokens: chunks.length,
+        terminal: true,
+      } satisfies StreamUpdate;
     })();
   }
 
@@ -103,7 +119,9 @@ export function seeded(seed: number): () => number {
 }
 
 /** Collects a stream's chunks, and its outcome. */
-export async function drain(stream: AsyncIterable<{ type: string; text: string }>): Promise<{ chunks: string[]; error?: unknown }> {
+export async function drain(
+  stream: AsyncIterable<{ type: string; text: string }>,
+): Promise<{ chunks: string[]; error?: unknown }> {
   const chunks: string[] = [];
   try {
     for await (const c of stream) chunks.push(c.type === 'reset' ? '<reset>' : c.text);
