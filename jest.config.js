@@ -14,5 +14,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error)/)'],
   // Sources import siblings as './x.js' (NodeNext); jest resolves them to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  setupFiles: ['<rootDir>/__tests__/helpers/setup-env.ts'],
   testTimeout: 20000,
 };

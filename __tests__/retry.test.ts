@@ -432,6 +432,22 @@ describe('withRetry', () => {
     expect(delays).toEqual([250, 500]);
   });
 
+  it('repeats the same delays for the same seed', async () => {
+    const delaysFor = async (seed: number): Promise<number[]> => {
+      const delays: number[] = [];
+      const llm = new ScriptLLM('m', [{ error: server() }, { error: server() }, { error: server() }, { chunks: ['ok'] }]);
+      await settle(llm.withRetry({ random: seeded(seed), onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'));
+      return delays;
+    };
+    const first = await delaysFor(11);
+    expect(await delaysFor(11)).toEqual(first);
+    expect(await delaysFor(12)).not.toEqual(first);
+    first.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(0.9 * 1000 * 2 ** i);
+      expect(ms).toBeLessThanOrEqual(1.1 * 1000 * 2 ** i);
+    });
+  });
+
   it('emits retry events on an attached bus', async () => {
     const bus = createEventBus();
     const seen: unknown[] = [];

@@ -1,10 +1,5 @@
 import type { LLMRequest } from '../../lib/index.js';
-import {
-  type Completion,
-  ProviderLLM,
-  type SdkCall,
-  type StreamUpdate,
-} from '../../lib/providers/provider.js';
+import { type Completion, ProviderLLM, type StreamUpdate } from '../../lib/providers/provider.js';
 
 /** What one scripted attempt does. */
 export interface Step {
@@ -50,9 +45,9 @@ export class ScriptLLM extends ProviderLLM {
     return step;
   }
 
-  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+  protected async complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion> {
     const step = this.#next(request);
-    await wait(step, call.signal);
+    await wait(step, signal);
     if (step.error !== undefined && step.cutAfter === undefined) throw step.error;
     const text = (step.chunks ?? ['ok']).join('');
     return {
@@ -64,9 +59,12 @@ export class ScriptLLM extends ProviderLLM {
     };
   }
 
-  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+  protected async open(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<unknown>> {
     const step = this.#next(request);
-    await wait(step, call.signal);
+    await wait(step, signal);
     if (step.error !== undefined && step.cutAfter === undefined) throw step.error;
     return (async function* () {
       const chunks = step.chunks ?? ['ok'];
@@ -74,7 +72,7 @@ export class ScriptLLM extends ProviderLLM {
         if (step.cutAfter === i) throw step.error;
         yield { text: chunks[i] } satisfies StreamUpdate;
         await Promise.resolve();
-        call.signal?.throwIfAborted();
+        signal?.throwIfAborted();
       }
       if (step.cutAfter !== undefined && step.cutAfter >= chunks.length) throw step.error;
       yield {

@@ -94,13 +94,10 @@ const NETWORK_CODES = new Set([
  * malformed event the SDK could not parse. Returns `undefined` for anything else.
  */
 export function classifyTransportError(error: unknown, scope: ErrorScope): LLMError | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (!isErrorLike(error)) return undefined;
   const base = { provider: scope.provider, model: scope.model, cause: error };
-  if (error instanceof SyntaxError) {
-    return new ServerError(
-      `Malformed response from the provider: ${redact(error.message, scope.secrets)}`,
-      base,
-    );
+  if (error.name === 'SyntaxError') {
+    return new ServerError(`Malformed response from the provider: ${redact(error.message, scope.secrets)}`, base);
   }
   if (isNetworkFailure(error)) {
     return new ConnectionError(`Connection failed: ${redact(describeChain(error), scope.secrets)}`, base);
@@ -108,11 +105,16 @@ export function classifyTransportError(error: unknown, scope: ErrorScope): LLMEr
   return undefined;
 }
 
+/** Fetch's errors can come from another realm (undici, a test VM): recognise them by shape, not by `instanceof`. */
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
+}
+
 function isNetworkFailure(error: Error): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+  for (let e: unknown = error, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if (e instanceof TypeError && /^(terminated|fetch failed|network error)/i.test(e.message)) return true;
+    if (e.name === 'TypeError' && /^(terminated|fetch failed|network error)/i.test(e.message)) return true;
     if (/socket hang up|other side closed/i.test(e.message)) return true;
   }
   return false;
@@ -120,7 +122,7 @@ function isNetworkFailure(error: Error): boolean {
 
 function describeChain(error: Error): string {
   const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+  for (let e: unknown = error, depth = 0; isErrorLike(e) && depth < 3; e = e.cause, depth++) {
     parts.push(e.message);
   }
   return parts.join(': ');

@@ -9,7 +9,7 @@ import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/cla
 import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
 import { checkInteger } from '../validate.js';
-import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from './provider.js';
+import { type Completion, ProviderLLM, type StreamUpdate } from './provider.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
@@ -65,9 +65,7 @@ export class AnthropicLLM extends ProviderLLM {
     super(model, options);
     const { client, apiKey, baseURL, defaultHeaders, fetch, temperature, maxTokens, system } = options;
     checkInteger('maxTokens', maxTokens, 1);
-    this.#client =
-      client ??
-      new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0, timeout: options.timeout });
+    this.#client = client ?? new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0 });
     this.#scope = {
       provider: 'anthropic',
       model,
@@ -77,10 +75,10 @@ export class AnthropicLLM extends ProviderLLM {
     Object.freeze(this);
   }
 
-  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+  protected async complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion> {
     const message = await this.#client.messages.create(
       { ...this.#params(request), stream: false },
-      this.#requestOptions(call),
+      { signal, maxRetries: 0 },
     );
     let text = '';
     for (const block of message.content) if (block.type === 'text') text += block.text;
@@ -94,10 +92,13 @@ export class AnthropicLLM extends ProviderLLM {
     };
   }
 
-  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+  protected async open(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<unknown>> {
     return this.#client.messages.create(
       { ...this.#params(request), stream: true },
-      this.#requestOptions(call),
+      { signal, maxRetries: 0 },
     );
   }
 
@@ -147,14 +148,6 @@ export class AnthropicLLM extends ProviderLLM {
       messages: wire,
       ...(systemParts.length === 0 ? {} : { system: systemParts.join('\n\n') }),
       ...(temperature === undefined ? {} : { temperature }),
-    };
-  }
-
-  #requestOptions(call: SdkCall): Anthropic.RequestOptions {
-    return {
-      signal: call.signal,
-      maxRetries: 0,
-      ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
     };
   }
 }

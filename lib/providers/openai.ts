@@ -7,7 +7,7 @@ import type {
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
 import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
-import { type Completion, ProviderLLM, type SdkCall, type StreamUpdate } from './provider.js';
+import { type Completion, ProviderLLM, type StreamUpdate } from './provider.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
@@ -80,17 +80,16 @@ export class OpenAILLM extends ProviderLLM {
         defaultHeaders,
         fetch,
         maxRetries: 0,
-        timeout: options.timeout,
       });
     this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
     this.#defaults = { temperature, maxTokens, system };
     Object.freeze(this);
   }
 
-  protected async complete(request: LLMRequest, call: SdkCall): Promise<Completion> {
+  protected async complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion> {
     const response = await this.#client.chat.completions.create(
       { ...this.#params(request), stream: false },
-      this.#requestOptions(call),
+      { signal, maxRetries: 0 },
     );
     const choice = response.choices[0];
     const usage = response.usage;
@@ -107,10 +106,13 @@ export class OpenAILLM extends ProviderLLM {
     };
   }
 
-  protected async open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>> {
+  protected async open(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<unknown>> {
     return this.#client.chat.completions.create(
       { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
-      this.#requestOptions(call),
+      { signal, maxRetries: 0 },
     );
   }
 
@@ -148,14 +150,6 @@ export class OpenAILLM extends ProviderLLM {
       messages: wire,
       ...(temperature === undefined ? {} : { temperature }),
       ...(maxTokens === undefined ? {} : { max_completion_tokens: maxTokens }),
-    };
-  }
-
-  #requestOptions(call: SdkCall): OpenAI.RequestOptions {
-    return {
-      signal: call.signal,
-      maxRetries: 0,
-      ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
     };
   }
 }

@@ -26,13 +26,6 @@ export interface Completion {
   readonly raw: unknown;
 }
 
-/** Per-request settings handed to an SDK call. */
-export interface SdkCall {
-  readonly signal: AbortSignal | undefined;
-  /** Whole milliseconds, or undefined for the SDK's default. */
-  readonly timeout: number | undefined;
-}
-
 /**
  * The shared mechanics of one request to a provider: recording the attempt, timeouts and
  * cancellation, classifying errors, and turning a stream cut mid-way into a
@@ -57,9 +50,12 @@ export abstract class ProviderLLM extends LLM {
   }
 
   /** The SDK's JSON call. */
-  protected abstract complete(request: LLMRequest, call: SdkCall): Promise<Completion>;
+  protected abstract complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion>;
   /** The SDK's streaming call: resolves once the response has started. */
-  protected abstract open(request: LLMRequest, call: SdkCall): Promise<AsyncIterable<unknown>>;
+  protected abstract open(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<unknown>>;
   /** Reads one streamed SDK event. */
   protected abstract read(event: unknown): StreamUpdate | undefined;
   /** Maps an SDK error to our taxonomy (the input itself when it is not a provider failure). */
@@ -68,40 +64,30 @@ export abstract class ProviderLLM extends LLM {
   async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
     const startedAt = Date.now();
     const timeout = this.#option(request.options, 'timeout');
+    // Without a timeout the caller's signal serves as it is: no controller, no timer.
+    const attempt = timeout === undefined ? undefined : new AttemptTimers(ctx.signal, this);
+    attempt?.arm('timeout', timeout);
     try {
-      const done = await this.complete(request, { signal: ctx.signal, timeout: wholeMs(timeout) });
+      const done = await this.complete(request, attempt?.signal ?? ctx.signal);
       this.#record(ctx, startedAt, undefined);
       return { ...done, provider: this.provider, attempts: ctx.attempts };
     } catch (raw) {
-      const error = this.#failure(raw, ctx, undefined);
+      const error = this.#failure(raw, ctx, attempt?.signal);
       this.#record(ctx, startedAt, error);
       throw error;
+    } finally {
+      attempt?.dispose();
     }
   }
 
   async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
     const startedAt = Date.now();
     const { options } = request;
-    const own = new AbortController();
-    const onParentAbort = (): void => own.abort(ctx.signal?.reason);
-    if (ctx.signal?.aborted) own.abort(ctx.signal.reason);
-    else ctx.signal?.addEventListener('abort', onParentAbort, { once: true });
-    const stall = (what: string, ms: number) => () =>
-      own.abort(
-        new TimeoutError(`${what} of ${ms} ms passed`, { provider: this.provider, model: this.model }),
-      );
-    const firstChunkTimeout = this.#option(options, 'firstChunkTimeout');
+    const attempt = new AttemptTimers(ctx.signal, this);
     const idleTimeout = this.#option(options, 'idleTimeout');
-    let firstTimer =
-      firstChunkTimeout === undefined
-        ? undefined
-        : setTimeout(stall('firstChunkTimeout', firstChunkTimeout), firstChunkTimeout);
-    let idleTimer: NodeJS.Timeout | undefined;
-    const touch = (): void => {
-      if (idleTimeout === undefined) return;
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(stall('idleTimeout', idleTimeout), idleTimeout);
-    };
+    attempt.arm('timeout', this.#option(options, 'timeout'));
+    attempt.arm('firstChunkTimeout', this.#option(options, 'firstChunkTimeout'));
+    attempt.arm('idleTimeout', idleTimeout);
 
     let text = '';
     let finishReason: string | undefined;
@@ -109,15 +95,11 @@ export abstract class ProviderLLM extends LLM {
     let raw: unknown;
     let inputTokens = 0;
     let outputTokens = 0;
-    let settled = false;
     try {
-      touch();
-      const events = await this.open(request, {
-        signal: own.signal,
-        timeout: wholeMs(this.#option(options, 'timeout')),
-      });
+      const events = await this.open(request, attempt.signal);
+      attempt.disarm('timeout'); // the response has started
       for await (const event of events) {
-        touch();
+        attempt.arm('idleTimeout', idleTimeout);
         const update = this.read(event);
         if (update === undefined) continue;
         if (update.model) model = update.model;
@@ -128,7 +110,7 @@ export abstract class ProviderLLM extends LLM {
           raw = event;
         }
         if (update.text) {
-          if (firstTimer !== undefined) firstTimer = void clearTimeout(firstTimer);
+          attempt.disarm('firstChunkTimeout');
           text += update.text;
           yield { type: 'text', text: update.text };
         }
@@ -143,16 +125,13 @@ export abstract class ProviderLLM extends LLM {
     } catch (rawError) {
       // A failure after the terminal event (a stalled or cut `[DONE]`) loses nothing: the answer is whole.
       if (finishReason === undefined) {
-        const error = this.#failure(rawError, ctx, own.signal, text);
-        settled = true;
+        const error = this.#failure(rawError, ctx, attempt.signal, text);
         this.#record(ctx, startedAt, error);
         throw error;
       }
     } finally {
-      clearTimeout(firstTimer);
-      clearTimeout(idleTimer);
-      ctx.signal?.removeEventListener('abort', onParentAbort);
-      if (!settled && finishReason === undefined) own.abort(); // the consumer left early: close the socket
+      // Also runs when the consumer leaves early: aborting closes the socket.
+      attempt.dispose(finishReason === undefined);
     }
     this.#record(ctx, startedAt, undefined);
     const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
@@ -214,6 +193,50 @@ function checkTimeouts(options: TimeoutOptions): TimeoutOptions {
   return Object.freeze({ timeout, firstChunkTimeout, idleTimeout });
 }
 
-function wholeMs(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : Math.max(1, Math.ceil(ms));
+type TimerName = keyof TimeoutOptions;
+
+/**
+ * One attempt's own abort controller and time limits. It follows the call's signal; a limit
+ * that passes aborts it with a `TimeoutError` naming the limit. Our own timers (rather than
+ * the SDK's `timeout`) make the outcome the same for every SDK and every client a user passes.
+ */
+class AttemptTimers {
+  readonly #controller = new AbortController();
+  readonly #parent: AbortSignal | undefined;
+  readonly #who: { readonly provider: Provider; readonly model: string };
+  readonly #timers: Partial<Record<TimerName, NodeJS.Timeout>> = {};
+  readonly #onParentAbort = (): void => this.#controller.abort(this.#parent?.reason);
+
+  constructor(parent: AbortSignal | undefined, who: { readonly provider: Provider; readonly model: string }) {
+    this.#parent = parent;
+    this.#who = who;
+    if (parent?.aborted) this.#controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this.#onParentAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** (Re)starts a limit; `undefined` leaves it off. */
+  arm(name: TimerName, ms: number | undefined): void {
+    if (ms === undefined) return;
+    clearTimeout(this.#timers[name]);
+    this.#timers[name] = setTimeout(() => {
+      const { provider, model } = this.#who;
+      this.#controller.abort(new TimeoutError(`${name} of ${ms} ms passed`, { provider, model }));
+    }, ms);
+  }
+
+  disarm(name: TimerName): void {
+    clearTimeout(this.#timers[name]);
+    this.#timers[name] = undefined;
+  }
+
+  /** Clears every timer and stops following the call's signal; `abort` also cancels the request. */
+  dispose(abort = false): void {
+    for (const timer of Object.values(this.#timers)) clearTimeout(timer);
+    this.#parent?.removeEventListener('abort', this.#onParentAbort);
+    if (abort && !this.#controller.signal.aborted) this.#controller.abort();
+  }
 }
