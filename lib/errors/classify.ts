@@ -97,7 +97,10 @@ export function classifyTransportError(error: unknown, scope: ErrorScope): LLMEr
   if (!isErrorLike(error)) return undefined;
   const base = { provider: scope.provider, model: scope.model, cause: error };
   if (error.name === 'SyntaxError') {
-    return new ServerError(`Malformed response from the provider: ${redact(error.message, scope.secrets)}`, base);
+    return new ServerError(
+      `Malformed response from the provider: ${redact(error.message, scope.secrets)}`,
+      base,
+    );
   }
   if (isNetworkFailure(error)) {
     return new ConnectionError(`Connection failed: ${redact(describeChain(error), scope.secrets)}`, base);
@@ -107,7 +110,12 @@ export function classifyTransportError(error: unknown, scope: ErrorScope): LLMEr
 
 /** Fetch's errors can come from another realm (undici, a test VM): recognise them by shape, not by `instanceof`. */
 function isErrorLike(value: unknown): value is Error {
-  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Error).message === 'string' &&
+    typeof (value as Error).name === 'string'
+  );
 }
 
 function isNetworkFailure(error: Error): boolean {
@@ -146,7 +154,7 @@ function shouldRetryHeader(headers: Headers | undefined): boolean | undefined {
   return value === 'true' ? true : value === 'false' ? false : undefined;
 }
 
-/** Replaces every occurrence of a secret (and its SDK-masked prefix form) with `[redacted]`. */
+/** Replaces every occurrence of a secret with `[redacted]`. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
@@ -154,6 +162,36 @@ export function redact(text: string, secrets: readonly string[]): string {
     out = out.split(secret).join('[redacted]');
   }
   return out;
+}
+
+/**
+ * Redacts secrets in place from an SDK error we hand on as `cause`: its message, stack,
+ * parsed body and nested causes. Logging our error (which prints the cause chain) must not
+ * leak a key a server echoed back.
+ */
+export function scrub(value: unknown, secrets: readonly string[], depth = 0): void {
+  if (secrets.length === 0 || typeof value !== 'object' || value === null || depth > 4) return;
+  const record = value as Record<string, unknown>;
+  for (const key of new Set([...Object.getOwnPropertyNames(record), 'message', 'stack'])) {
+    let current: unknown;
+    try {
+      current = record[key];
+    } catch {
+      continue;
+    }
+    if (typeof current === 'string') {
+      const clean = redact(current, secrets);
+      if (clean === current) continue;
+      const enumerable = Object.prototype.propertyIsEnumerable.call(record, key);
+      try {
+        Object.defineProperty(record, key, { value: clean, writable: true, configurable: true, enumerable });
+      } catch {
+        // a frozen or exotic object: nothing more can be done
+      }
+    } else if (typeof current === 'object' && current !== null && !(current instanceof Headers)) {
+      scrub(current, secrets, depth + 1);
+    }
+  }
 }
 
 export { LLMError };
@@ -178,6 +216,7 @@ export function classifySdkError<E extends Error>(
   scope: ErrorScope,
   sdk: SdkErrors<E>,
 ): unknown {
+  scrub(error, scope.secrets);
   if (error instanceof LLMError || error instanceof sdk.APIUserAbortError) return error;
   const base = { provider: scope.provider, model: scope.model, cause: error };
   if (error instanceof sdk.APIConnectionTimeoutError) {

@@ -41,6 +41,12 @@ async function playPrelude(
   }
   const error = describeError(spec, baseModel);
   if (error === undefined) return false;
+  if (spec.echo_key === true) {
+    const key =
+      (header(ctx.req, 'authorization') ?? '').replace(/^Bearer /, '') || header(ctx.req, 'x-api-key');
+    error.openai.message += ` Key received: ${key}.`;
+    error.anthropic.message += ` Key received: ${key}.`;
+  }
   sendJson(ctx.res, error.status, wire.errorBody(error, requestId), headers);
   return true;
 }

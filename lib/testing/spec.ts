@@ -52,6 +52,8 @@ export interface FaultSpec {
   malformed_after?: number;
   /** OpenAI streaming: omit the final `data: [DONE]`. */
   no_done?: boolean;
+  /** With an error status: repeat the request's API key in the error message, as a careless proxy might. */
+  echo_key?: boolean;
   /** Streaming: send an in-stream error event after this many text chunks, then end. */
   error_event_after?: number;
   /** Streaming: wait this many ms before the first text chunk. */
@@ -88,6 +90,7 @@ const KINDS: { readonly [K in keyof Required<FaultSpec>]: Kind } = {
   end_after: 'int',
   malformed_after: 'int',
   no_done: 'bool',
+  echo_key: 'bool',
   error_event_after: 'int',
   first_chunk_delay: 'int',
   chunk_delay: 'int',
