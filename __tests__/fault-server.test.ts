@@ -760,3 +760,26 @@ describe('FaultServer.close', () => {
     expect(server.anthropicBaseURL).toBe(server.url);
   });
 });
+
+describe('scripted sequences', () => {
+  it('plays one step per hit, `ok` healthy, the last step repeating', async () => {
+    const server = await FaultServer.start();
+    try {
+      const model = 'seq~status=429;retry_after_ms=5|status=529|ok';
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${server.openaiBaseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        statuses.push(res.status);
+        await res.text();
+      }
+      expect(statuses).toEqual([429, 529, 200, 200]);
+      expect(server.hitCount(model)).toBe(4);
+    } finally {
+      await server.close();
+    }
+  });
+});

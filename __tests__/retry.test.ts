@@ -435,8 +435,15 @@ describe('withRetry', () => {
   it('repeats the same delays for the same seed', async () => {
     const delaysFor = async (seed: number): Promise<number[]> => {
       const delays: number[] = [];
-      const llm = new ScriptLLM('m', [{ error: server() }, { error: server() }, { error: server() }, { chunks: ['ok'] }]);
-      await settle(llm.withRetry({ random: seeded(seed), onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'));
+      const llm = new ScriptLLM('m', [
+        { error: server() },
+        { error: server() },
+        { error: server() },
+        { chunks: ['ok'] },
+      ]);
+      await settle(
+        llm.withRetry({ random: seeded(seed), onRetry: (_e, _n, ms) => void delays.push(ms) }).ask('hi'),
+      );
       return delays;
     };
     const first = await delaysFor(11);
@@ -446,6 +453,19 @@ describe('withRetry', () => {
       expect(ms).toBeGreaterThanOrEqual(0.9 * 1000 * 2 ** i);
       expect(ms).toBeLessThanOrEqual(1.1 * 1000 * 2 ** i);
     });
+  });
+
+  it('never lets a throwing event listener change the outcome', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const bus = createEventBus();
+    bus.on('attempt', () => {
+      throw new Error('listener broke');
+    });
+    const llm = new ScriptLLM('m', [{ error: server() }, { chunks: ['ok'] }]);
+    const { value } = await settle(llm.withRetry({ initialDelay: 1 }).withEvents(bus).ask('hi'));
+    expect(value?.text).toBe('ok');
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
   });
 
   it('emits retry events on an attached bus', async () => {

@@ -1,6 +1,6 @@
 import { TimeoutError } from './errors/classes.js';
 import type { EventBus, LLMEvents } from './telemetry/events.js';
-import type { Attempt, CallOptions } from './types.js';
+import type { Attempt, CallOptions, Provider } from './types.js';
 
 /**
  * What every layer of one call shares: the caller's signal (combined with the deadline), the
@@ -14,6 +14,11 @@ export interface CallContext {
   /** Every request of the call so far, in order; appended to by providers. */
   readonly attempts: Attempt[];
   readonly buses: readonly EventBus[];
+  /**
+   * Set only when a layer wants the providers' response headers (a rate limiter pacing itself on
+   * `x-ratelimit-*`); a provider then reads them, for answers and errors alike. Absent, nothing is read.
+   */
+  readonly onHeaders?: ((provider: Provider, headers: Headers) => void) | undefined;
 }
 
 /** An open call: its context and what to release when it ends. */
@@ -54,7 +59,14 @@ export function openCall(options: CallOptions): OpenCall {
 
 /** Emits on every bus of the call; costs one length check when there are none. */
 export function emit<K extends keyof LLMEvents>(ctx: CallContext, type: K, payload: LLMEvents[K]): void {
-  for (const bus of ctx.buses) bus.emit(type, payload);
+  for (const bus of ctx.buses) {
+    try {
+      bus.emit(type, payload);
+    } catch (error) {
+      // A listener that throws must never change the call's outcome.
+      console.warn(`resilient-llm: a '${String(type)}' event listener threw; the call goes on.`, error);
+    }
+  }
 }
 
 /** Runs a user callback; a throw or rejection is reported and never changes the outcome. */

@@ -39,6 +39,7 @@ export {
   BadRequestError,
   RetryError,
   FallbackError,
+  describeError,
 } from './errors/classes.js';
 export { retryAfterMs } from './errors/classify.js';
 export { BackoffStrategy, backoffDelay, type BackoffSettings } from './retry/backoff.js';

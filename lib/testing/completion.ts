@@ -7,7 +7,7 @@ import { responseHeaders, type Headers } from './headers.js';
 import { describeOutcome } from './hits.js';
 import { header, readJsonObject, sendJson, type RequestContext } from './http.js';
 import { planReply } from './reply.js';
-import { parseFaultSpec, shapeOnly, splitModel, type FaultSpec } from './spec.js';
+import { parseFaultSpec, shapeOnly, specForHit, type FaultSpec } from './spec.js';
 import { streamReply } from './stream.js';
 import { sleep, untilAborted } from './timing.js';
 import type { Wire } from './wire.js';
@@ -71,7 +71,7 @@ export async function handleCompletion(ctx: RequestContext, wire: Wire): Promise
   let baseModel = model.split('~')[0] ?? model;
   let spec: FaultSpec;
   try {
-    const fromModel = splitModel(model);
+    const fromModel = specForHit(model, ctx.log.count(model) + 1);
     baseModel = fromModel.baseModel;
     spec = { ...fromModel.spec, ...parseFaultSpec(header(ctx.req, 'x-fault') ?? '') };
   } catch (error) {

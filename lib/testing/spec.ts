@@ -176,11 +176,22 @@ export function faultModel(base: string, spec: FaultSpec): string {
   return parts.length === 0 ? base : `${base}~${parts.join(';')}`;
 }
 
-/** Splits `base~spec` into the base model and its parsed spec. */
+/** Splits `base~spec` into the base model and its (first step's) parsed spec. */
 export function splitModel(model: string): { baseModel: string; spec: FaultSpec } {
+  return specForHit(model, 1);
+}
+
+/**
+ * The spec for the `hit`-th request (1-based) of a model string. A suffix may script a
+ * sequence of steps separated by `|`, one per hit, the last repeating; `ok` is a healthy step:
+ * `gpt-4o~status=429;retry_after_ms=200|status=529|ok`.
+ */
+export function specForHit(model: string, hit: number): { baseModel: string; spec: FaultSpec } {
   const tilde = model.indexOf('~');
   if (tilde === -1) return { baseModel: model, spec: {} };
-  return { baseModel: model.slice(0, tilde), spec: parseFaultSpec(model.slice(tilde + 1)) };
+  const steps = model.slice(tilde + 1).split('|');
+  const step = steps[Math.min(hit, steps.length) - 1]!;
+  return { baseModel: model.slice(0, tilde), spec: step === 'ok' ? {} : parseFaultSpec(step) };
 }
 
 /** Keeps only the reply-shaping keys of a spec: what still applies once `fail_first` runs out. */
