@@ -14,14 +14,9 @@ afterAll(() => server.close());
 
 /** Everything a user could print: the value itself, deeply, as `console.error` and JSON would show it. */
 function printed(value: unknown): string {
-  let json = '';
-  try {
-    json = JSON.stringify(value, (_k, v: unknown) =>
-      v instanceof Error ? { ...v, message: v.message, stack: v.stack } : v,
-    );
-  } catch {
-    json = '';
-  }
+  const json = JSON.stringify(value, (_k, v: unknown) =>
+    v instanceof Error ? { ...v, message: v.message, stack: v.stack } : v,
+  );
   return `${inspect(value, { depth: 12, showHidden: true })}\n${json}\n${String(value)}`;
 }
 
