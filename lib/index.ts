@@ -40,6 +40,8 @@ export {
   RetryError,
   FallbackError,
   describeError,
+  CircuitOpenError,
+  RateLimitedError,
 } from './errors/classes.js';
 export { retryAfterMs } from './errors/classify.js';
 export { BackoffStrategy, backoffDelay, type BackoffSettings } from './retry/backoff.js';
@@ -50,3 +52,36 @@ export { FallbackLLM, fallsBackByDefault } from './fallback/wrapper.js';
 export type { FallbackOptions } from './fallback/options.js';
 export { createEventBus, type EventBus, type LLMEvents } from './telemetry/events.js';
 export { EventsLLM } from './llm.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerEvents,
+  type CircuitBreakerSnapshot,
+  type CircuitStateChange,
+} from './guards/circuit-breaker/breaker.js';
+export {
+  DEFAULT_COUNT_ON,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from './guards/circuit-breaker/options.js';
+export { CircuitBreakerLLM } from './guards/circuit-breaker/wrapper.js';
+export {
+  RateLimiter,
+  type AcquireOptions,
+  type RateLimitCheck,
+  type RateLimiterSnapshot,
+  type RateLimitTicket,
+} from './guards/rate-limit/limiter.js';
+export type { RateLimiterOptions, TokenEstimateInput } from './guards/rate-limit/options.js';
+export { RateLimitLLM } from './guards/rate-limit/wrapper.js';
+export { CacheLLM } from './guards/cache/wrapper.js';
+export { ResponseCache, cachesByDefault, type CacheOptions, type CacheStats } from './guards/cache/store.js';
+export { cacheKey, type CacheRequest } from './guards/cache/key.js';
+export {
+  Telemetry,
+  type TelemetryOptions,
+  type TelemetryMetrics,
+  type GuardReport,
+} from './telemetry/metrics.js';
+export type { OutcomeCounts } from './telemetry/counters.js';
+export { TelemetryLLM } from './telemetry/wrapper.js';
+export type { HealthCheckOptions, ModelHealth } from './health.js';

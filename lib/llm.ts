@@ -5,6 +5,13 @@ import { checkDuration, checkInteger, checkNumber } from './validate.js';
 import type { CallOptions, Input, Message, Provider, Reply, StreamChunk } from './types.js';
 import type { RetryConfig } from './retry/config.js';
 import type { FallbackOptions } from './fallback/options.js';
+import type { CircuitBreaker } from './guards/circuit-breaker/breaker.js';
+import type { CircuitBreakerOptions } from './guards/circuit-breaker/options.js';
+import type { RateLimiter } from './guards/rate-limit/limiter.js';
+import type { RateLimiterOptions } from './guards/rate-limit/options.js';
+import type { CacheOptions, ResponseCache } from './guards/cache/store.js';
+import type { Telemetry } from './telemetry/metrics.js';
+import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
 
 /** A call as every layer sees it: the conversation and the caller's options. Internal. */
 export interface LLMRequest {
@@ -17,6 +24,10 @@ export interface WrapperFactories {
   retry(inner: LLM, config: RetryConfig | number | undefined): LLM;
   fallbacks(inner: LLM, fallbacks: readonly LLM[], options: FallbackOptions | undefined): LLM;
   events(inner: LLM, bus: EventBus): LLM;
+  circuitBreaker(inner: LLM, breaker: CircuitBreaker | CircuitBreakerOptions | undefined): LLM;
+  rateLimit(inner: LLM, limiter: RateLimiter | RateLimiterOptions): LLM;
+  cache(inner: LLM, cache: ResponseCache | CacheOptions | undefined): LLM;
+  telemetry(inner: LLM, telemetry: Telemetry): LLM;
 }
 
 let factories: WrapperFactories | undefined;
@@ -101,6 +112,72 @@ export abstract class LLM {
    */
   withEvents(bus: EventBus): LLM {
     return wrappers().events(this, bus);
+  }
+
+  /**
+   * Guards this LLM with a circuit breaker: after `failureThreshold` consecutive failures that
+   * say the provider is in trouble, calls fail fast with `CircuitOpenError` (a fallback chain
+   * moves on at once) until a probe succeeds after `recoveryTimeout`. Pass a `CircuitBreaker`
+   * to share one circuit between LLMs, or options for a private one.
+   *
+   * @example
+   * const guarded = primary.withCircuitBreaker({ failureThreshold: 3, recoveryTimeout: 30_000 }).withFallbacks([backup]);
+   * const shared = new CircuitBreaker(); a.withCircuitBreaker(shared); b.withCircuitBreaker(shared);
+   */
+  withCircuitBreaker(breaker?: CircuitBreaker | CircuitBreakerOptions): LLM {
+    return wrappers().circuitBreaker(this, breaker);
+  }
+
+  /**
+   * Paces this LLM's calls under a local limit on requests and tokens per minute (a sliding
+   * window), queueing up to `maxWait` and following the provider's rate-limit headers. Pass a
+   * `RateLimiter` to share one quota between LLMs, or options for a private one.
+   *
+   * @example
+   * const paced = llm.withRateLimit({ requestsPerMinute: 500, tokensPerMinute: 200_000, maxWait: 10_000 });
+   * const quota = new RateLimiter({ requestsPerMinute: 60 }); a.withRateLimit(quota); b.withRateLimit(quota);
+   */
+  withRateLimit(limiter: RateLimiter | RateLimiterOptions): LLM {
+    return wrappers().rateLimit(this, limiter);
+  }
+
+  /**
+   * Answers repeated calls from a cache of complete replies (LRU with a TTL). Pass a
+   * `ResponseCache` to share one between LLMs, or options for a private one. By default a
+   * call that sets `temperature > 0` is not cached (see `cachesByDefault`).
+   *
+   * @example
+   * const cached = llm.withCache({ ttl: 10 * 60_000, maxEntries: 500 });
+   * const shared = new ResponseCache(); a.withCache(shared); b.withCache(shared);
+   */
+  withCache(cache?: ResponseCache | CacheOptions): LLM {
+    return wrappers().cache(this, cache);
+  }
+
+  /**
+   * Records this chain's calls in `telemetry`: metrics (`telemetry.getMetrics()`) and, with
+   * `tracing`, OpenTelemetry spans. Attach it outermost to count what callers see.
+   *
+   * @example
+   * const telemetry = new Telemetry({ tracing: true });
+   * const observed = llm.withRetry(3).withFallbacks([backup]).withTelemetry(telemetry);
+   * await observed.ask('Hi'); telemetry.getMetrics().successRate; // 1
+   */
+  withTelemetry(telemetry: Telemetry): LLM {
+    return wrappers().telemetry(this, telemetry);
+  }
+
+  /**
+   * Checks every provider model of this chain with one cheap real request each (a models-list
+   * call), in parallel, and reports reachability, latency, and the state of the breaker and
+   * limiter in front of each. Never rejects for an unreachable model; rejects only on `signal`.
+   *
+   * @example
+   * const report = await llm.healthCheck({ timeout: 5_000 });
+   * // [{ model: 'gpt-4o', provider: 'openai', llm: 'openai:gpt-4o', reachable: true, latencyMs: 84, breaker: 'closed' }, …]
+   */
+  healthCheck(options?: HealthCheckOptions): Promise<ModelHealth[]> {
+    return checkHealth(this, options);
   }
 }
 

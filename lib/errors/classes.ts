@@ -158,6 +158,40 @@ export class BadRequestError extends LLMError {
   readonly kind = 'bad_request' as const;
 }
 
+/**
+ * A circuit breaker refused the call without trying it: the circuit is open (or half-open with
+ * every probe slot taken). Not retried; a fallback chain moves on to its next LLM at once.
+ * `retryAfterMs` is the time until the breaker lets a probe through (absent when half-open).
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof CircuitOpenError) log.warn(`${e.circuit} open for ${e.retryAfterMs} ms`) }
+ */
+export class CircuitOpenError extends LLMError {
+  override readonly name = 'CircuitOpenError' as const;
+  readonly kind = 'circuit_open' as const;
+  /** The breaker's `name`. */
+  readonly circuit: string;
+
+  constructor(message: string, circuit: string, options: LLMErrorOptions = {}) {
+    super(message, options);
+    this.circuit = circuit;
+  }
+}
+
+/**
+ * The local rate limiter refused the call: it would have had to wait longer than `maxWait` (or
+ * the call's deadline). Distinct from the provider's {@link RateLimitError}: no request was sent.
+ * Not retried; falls back. `retryAfterMs` is the wait it would have needed (absent when the call
+ * can never fit, e.g. more tokens than `tokensPerMinute`).
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof RateLimitedError) queue.later(e.retryAfterMs) }
+ */
+export class RateLimitedError extends LLMError {
+  override readonly name = 'RateLimitedError' as const;
+  readonly kind = 'rate_limited_locally' as const;
+}
+
 /** Retries were exhausted on a retryable error. `retryable` is that of `lastError`. */
 export class RetryError extends LLMError {
   override readonly name = 'RetryError' as const;

@@ -9,7 +9,13 @@ import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/cla
 import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
 import { checkInteger } from '../validate.js';
-import { type Completion, ProviderLLM, type StreamUpdate } from './provider.js';
+import {
+  type Completion,
+  type HeaderListener,
+  ProviderLLM,
+  type StreamUpdate,
+  withHeaders,
+} from './provider.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
@@ -75,10 +81,14 @@ export class AnthropicLLM extends ProviderLLM {
     Object.freeze(this);
   }
 
-  protected async complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion> {
-    const message = await this.#client.messages.create(
-      { ...this.#params(request), stream: false },
-      { signal, maxRetries: 0 },
+  protected async complete(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
+  ): Promise<Completion> {
+    const message = await withHeaders(
+      this.#client.messages.create({ ...this.#params(request), stream: false }, { signal, maxRetries: 0 }),
+      onHeaders,
     );
     let text = '';
     for (const block of message.content) if (block.type === 'text') text += block.text;
@@ -95,10 +105,11 @@ export class AnthropicLLM extends ProviderLLM {
   protected async open(
     request: LLMRequest,
     signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
-    return this.#client.messages.create(
-      { ...this.#params(request), stream: true },
-      { signal, maxRetries: 0 },
+    return withHeaders(
+      this.#client.messages.create({ ...this.#params(request), stream: true }, { signal, maxRetries: 0 }),
+      onHeaders,
     );
   }
 
@@ -128,6 +139,10 @@ export class AnthropicLLM extends ProviderLLM {
 
   protected classify(error: unknown): unknown {
     return classifySdkError(error, this.#scope, SDK);
+  }
+
+  protected override async listModels(signal: AbortSignal | undefined): Promise<void> {
+    await this.#client.models.list({ limit: 1 }, { signal, maxRetries: 0 });
   }
 
   #params(request: LLMRequest): MessageCreateParamsBase {

@@ -7,7 +7,13 @@ import type {
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
 import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
-import { type Completion, ProviderLLM, type StreamUpdate } from './provider.js';
+import {
+  type Completion,
+  type HeaderListener,
+  ProviderLLM,
+  type StreamUpdate,
+  withHeaders,
+} from './provider.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
@@ -86,10 +92,17 @@ export class OpenAILLM extends ProviderLLM {
     Object.freeze(this);
   }
 
-  protected async complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion> {
-    const response = await this.#client.chat.completions.create(
-      { ...this.#params(request), stream: false },
-      { signal, maxRetries: 0 },
+  protected async complete(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
+  ): Promise<Completion> {
+    const response = await withHeaders(
+      this.#client.chat.completions.create(
+        { ...this.#params(request), stream: false },
+        { signal, maxRetries: 0 },
+      ),
+      onHeaders,
     );
     const choice = response.choices[0];
     const usage = response.usage;
@@ -109,10 +122,14 @@ export class OpenAILLM extends ProviderLLM {
   protected async open(
     request: LLMRequest,
     signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
-    return this.#client.chat.completions.create(
-      { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
-      { signal, maxRetries: 0 },
+    return withHeaders(
+      this.#client.chat.completions.create(
+        { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
+        { signal, maxRetries: 0 },
+      ),
+      onHeaders,
     );
   }
 
@@ -134,6 +151,10 @@ export class OpenAILLM extends ProviderLLM {
 
   protected classify(error: unknown): unknown {
     return classifySdkError(error, this.#scope, SDK);
+  }
+
+  protected override async listModels(signal: AbortSignal | undefined): Promise<void> {
+    await this.#client.models.list({ signal, maxRetries: 0 });
   }
 
   #params(request: LLMRequest): ChatCompletionCreateParamsBase {

@@ -26,6 +26,23 @@ export interface Completion {
   readonly raw: unknown;
 }
 
+/** Receives an SDK response's headers; given to `complete`/`open` only when a layer listens. */
+export type HeaderListener = (headers: Headers) => void;
+
+/** An SDK call's promise (the `APIPromise` of both SDKs): awaitable, and able to show its raw response. */
+export interface SdkPromise<T> extends PromiseLike<T> {
+  withResponse(): Promise<{ data: T; response: Response }>;
+}
+
+/** An SDK call's result, first handing its response headers to `onHeaders` if there is one (else the call itself, untouched). */
+export function withHeaders<T>(call: SdkPromise<T>, onHeaders: HeaderListener | undefined): PromiseLike<T> {
+  if (onHeaders === undefined) return call;
+  return call.withResponse().then(({ data, response }) => {
+    onHeaders(response.headers);
+    return data;
+  });
+}
+
 /**
  * The shared mechanics of one request to a provider: recording the attempt, timeouts and
  * cancellation, classifying errors, and turning a stream cut mid-way into a
@@ -50,16 +67,42 @@ export abstract class ProviderLLM extends LLM {
   }
 
   /** The SDK's JSON call. */
-  protected abstract complete(request: LLMRequest, signal: AbortSignal | undefined): Promise<Completion>;
+  protected abstract complete(
+    request: LLMRequest,
+    signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
+  ): Promise<Completion>;
   /** The SDK's streaming call: resolves once the response has started. */
   protected abstract open(
     request: LLMRequest,
     signal: AbortSignal | undefined,
+    onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>>;
   /** Reads one streamed SDK event. */
   protected abstract read(event: unknown): StreamUpdate | undefined;
   /** Maps an SDK error to our taxonomy (the input itself when it is not a provider failure). */
   protected abstract classify(error: unknown): unknown;
+
+  /** The provider's cheapest real request (a models-list call), for `ping()`. */
+  protected listModels(_signal: AbortSignal | undefined): Promise<unknown> {
+    return Promise.reject(new TypeError(`${this.describe()} has no models-list call to ping`));
+  }
+
+  /**
+   * Checks that the provider answers, with its cheapest real request (a models-list call); used
+   * by `healthCheck()`. Not an attempt: nothing is recorded or emitted. Rejects with the
+   * classified error, or with `signal.reason` once the signal aborts.
+   *
+   * @example
+   * await new OpenAILLM('gpt-4o').ping(AbortSignal.timeout(5_000));
+   */
+  async ping(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.listModels(signal);
+    } catch (raw) {
+      throw signal?.aborted ? signal.reason : this.classify(raw);
+    }
+  }
 
   async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
     const startedAt = Date.now();
@@ -68,7 +111,7 @@ export abstract class ProviderLLM extends LLM {
     const attempt = timeout === undefined ? undefined : new AttemptTimers(ctx.signal, this);
     attempt?.arm('timeout', timeout);
     try {
-      const done = await this.complete(request, attempt?.signal ?? ctx.signal);
+      const done = await this.complete(request, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
       this.#record(ctx, startedAt, undefined);
       return { ...done, provider: this.provider, attempts: ctx.attempts };
     } catch (raw) {
@@ -96,7 +139,7 @@ export abstract class ProviderLLM extends LLM {
     let inputTokens = 0;
     let outputTokens = 0;
     try {
-      const events = await this.open(request, attempt.signal);
+      const events = await this.open(request, attempt.signal, this.#headerListener(ctx));
       attempt.disarm('timeout'); // the response has started
       for await (const event of events) {
         attempt.arm('idleTimeout', idleTimeout);
@@ -140,6 +183,7 @@ export abstract class ProviderLLM extends LLM {
 
   /** Cancellation wins; then our own stall timers; then the SDK error, classified. After text, any failure is an interruption. */
   #failure(raw: unknown, ctx: CallContext, own: AbortSignal | undefined, partialText = ''): unknown {
+    if (ctx.onHeaders) this.#errorHeaders(ctx.onHeaders, raw);
     if (ctx.signal?.aborted) return ctx.signal.reason;
     const error = own?.aborted && own.reason instanceof TimeoutError ? own.reason : this.classify(raw);
     if (partialText === '' || !(error instanceof LLMError) || error instanceof StreamInterruptedError)
@@ -156,6 +200,19 @@ export abstract class ProviderLLM extends LLM {
         cause: error,
       },
     );
+  }
+
+  /** Passes response headers up to `ctx.onHeaders`, or `undefined` (the usual case: nobody listens, nothing is read). */
+  #headerListener(ctx: CallContext): HeaderListener | undefined {
+    const { onHeaders } = ctx;
+    return onHeaders && ((headers) => onHeaders(this.provider, headers));
+  }
+
+  /** An SDK error's response headers (a 429 carries the rate-limit ones), recognised by shape across realms. */
+  #errorHeaders(onHeaders: NonNullable<CallContext['onHeaders']>, raw: unknown): void {
+    const headers = (raw as { headers?: unknown } | null)?.headers;
+    if (typeof (headers as Headers | undefined)?.get === 'function')
+      onHeaders(this.provider, headers as Headers);
   }
 
   #record(ctx: CallContext, startedAt: number, error: unknown): void {

@@ -21,6 +21,18 @@ export type LLMEvents = {
   failure: { readonly error: unknown; readonly attempts: readonly Attempt[] };
   /** A user callback (`onRetry`, `onFailure`, `onFallback`) threw or rejected; the call went on. */
   callbackError: { readonly callback: string; readonly error: unknown };
+  /** `withCache` answered from its cache: no request was made. `key` is the cache key. */
+  cacheHit: { readonly key: string; readonly model: string; readonly provider: Provider };
+  /** `withCache` found nothing stored (or nothing it may reuse) and calls its inner LLM. */
+  cacheMiss: { readonly key: string; readonly model: string; readonly provider: Provider };
+  /** A circuit breaker changed state (`closed`, `open`, `half_open`); `name` is the breaker's. */
+  circuitState: {
+    readonly name: string;
+    readonly from: 'closed' | 'open' | 'half_open';
+    readonly to: 'closed' | 'open' | 'half_open';
+  };
+  /** The local rate limiter held a call for `waitMs` before sending it, or `rejected` it (`RateLimitedError`). */
+  rateLimited: { readonly waitMs: number; readonly rejected: boolean; readonly model: string };
 };
 
 /**

@@ -1,0 +1,145 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import { describeValue, type LLMRequest } from '../llm.js';
+import type { Attempt, Provider, Reply } from '../types.js';
+import type { LLMEvents } from './events.js';
+
+/** The tracer `withTelemetry` uses: none unless asked; `true` is the global API's tracer (a no-op until an SDK is registered). */
+export function resolveTracer(tracing: unknown): Tracer | undefined {
+  if (tracing === undefined || tracing === false) return undefined;
+  if (tracing === true) return trace.getTracer('resilient-llm');
+  if (typeof (tracing as Tracer | null)?.startSpan === 'function') return tracing as Tracer;
+  throw new TypeError(
+    `\`tracing\` must be a boolean or an OpenTelemetry Tracer, got ${describeValue(tracing)}`,
+  );
+}
+
+/** `error.type`: the error's class name (`RateLimitError`, `TimeoutError`, …), else `_OTHER`. */
+export function errorType(error: unknown): string {
+  return error instanceof Error && error.name ? error.name : '_OTHER';
+}
+
+/**
+ * The spans of one call, per the OpenTelemetry GenAI conventions: a call span `chat <model>`
+ * (`INTERNAL`) and, as its children, one `CLIENT` span per attempt, drawn from the `attempt`
+ * events with the attempt's own start and duration. Retries, fallbacks and cache hits are
+ * events on the call span. The answering attempt's span is held open until the reply is
+ * known, so it carries the response model and token usage too.
+ */
+export class CallSpan {
+  readonly #tracer: Tracer;
+  readonly #span: Span;
+  readonly #parent: Context;
+  #answering: { span: Span; endTime: number } | undefined;
+
+  constructor(tracer: Tracer, target: { model: string; provider: Provider }, request: LLMRequest) {
+    const { temperature, maxTokens } = request.options;
+    const attributes: Attributes = {
+      ...system(target.provider),
+      'gen_ai.request.model': target.model,
+      ...(temperature === undefined ? {} : { 'gen_ai.request.temperature': temperature }),
+      ...(maxTokens === undefined ? {} : { 'gen_ai.request.max_tokens': maxTokens }),
+    };
+    this.#tracer = tracer;
+    this.#span = tracer.startSpan(`chat ${target.model}`, {
+      kind: SpanKind.INTERNAL,
+      attributes,
+      startTime: Date.now(),
+    });
+    this.#parent = trace.setSpan(context.active(), this.#span);
+  }
+
+  attempt(attempt: Attempt): void {
+    const span = this.#tracer.startSpan(
+      `chat ${attempt.model}`,
+      {
+        kind: SpanKind.CLIENT,
+        startTime: attempt.startedAt,
+        attributes: { ...system(attempt.provider), 'gen_ai.request.model': attempt.model },
+      },
+      this.#parent,
+    );
+    const endTime = attempt.startedAt + attempt.durationMs;
+    this.#endAnswering();
+    if (attempt.outcome === 'success') {
+      this.#answering = { span, endTime };
+      return;
+    }
+    failed(span, attempt.error);
+    span.end(endTime);
+  }
+
+  retry({ error, attempt, delayMs, model }: LLMEvents['retry']): void {
+    this.#span.addEvent('retry', {
+      'gen_ai.request.model': model,
+      'error.type': errorType(error),
+      'resilient_llm.attempt': attempt,
+      'resilient_llm.delay_ms': delayMs,
+    });
+  }
+
+  fallback({ error, from, to }: LLMEvents['fallback']): void {
+    this.#span.addEvent('fallback', {
+      'error.type': errorType(error),
+      'resilient_llm.from': from,
+      'resilient_llm.to': to,
+    });
+  }
+
+  cacheHit(): void {
+    this.#span.setAttribute('resilient_llm.cache_hit', true);
+    this.#span.addEvent('cache_hit');
+  }
+
+  succeed(reply: Reply): void {
+    const answer: Attributes = {
+      'gen_ai.response.model': reply.model,
+      'gen_ai.usage.input_tokens': reply.usage.inputTokens,
+      'gen_ai.usage.output_tokens': reply.usage.outputTokens,
+      ...(reply.finishReason ? { 'gen_ai.response.finish_reasons': [reply.finishReason] } : {}),
+    };
+    if (this.#answering) this.#answering.span.setAttributes(answer);
+    this.#endAnswering();
+    this.#span.setAttributes({ ...answer, 'resilient_llm.attempts': reply.attempts.length });
+    this.#span.end(Date.now());
+  }
+
+  fail(error: unknown): void {
+    this.#endAnswering();
+    failed(this.#span, error);
+    this.#span.end(Date.now());
+  }
+
+  /** The caller aborted or left the stream early: not an error of the service. */
+  cancel(): void {
+    this.#endAnswering();
+    this.#span.setAttribute('resilient_llm.cancelled', true);
+    this.#span.end(Date.now());
+  }
+
+  #endAnswering(): void {
+    if (!this.#answering) return;
+    this.#answering.span.end(this.#answering.endTime);
+    this.#answering = undefined;
+  }
+}
+
+function system(provider: Provider): Attributes {
+  return { 'gen_ai.operation.name': 'chat', 'gen_ai.system': provider, 'gen_ai.provider.name': provider };
+}
+
+function failed(span: Span, error: unknown): void {
+  span.setAttribute('error.type', errorType(error));
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    ...(error instanceof Error ? { message: error.message } : {}),
+  });
+}

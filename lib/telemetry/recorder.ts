@@ -1,0 +1,101 @@
+import mitt from 'mitt';
+import type { CallContext } from '../context.js';
+import { LLMError } from '../errors/classes.js';
+import type { Reply } from '../types.js';
+import { collectCircuitOpen, type Counters } from './counters.js';
+import type { EventBus, LLMEvents } from './events.js';
+import type { CallSpan } from './otel.js';
+
+/**
+ * One observed call: a bus of its own (so its events, even among concurrent calls, reach
+ * its span), the counters it adds to, and its span if tracing is on.
+ */
+export class CallRecorder {
+  readonly bus: EventBus;
+  readonly #counters: Counters;
+  readonly #span: CallSpan | undefined;
+  readonly #startedAt = Date.now();
+  #cached = false;
+  /** Refusals by open breakers seen in this call, each error once. */
+  #blocks: Set<unknown> | undefined;
+
+  readonly #onEnd: () => void;
+
+  constructor(counters: Counters, span: CallSpan | undefined, onEnd: () => void) {
+    this.#counters = counters;
+    this.#span = span;
+    this.#onEnd = onEnd;
+    counters.requests++;
+    counters.inFlight++;
+    this.bus = mitt<LLMEvents>();
+    this.bus.on('*', (type, payload) => this.#observe(type, payload));
+  }
+
+  succeed(reply: Reply): void {
+    this.#onEnd();
+    const c = this.#counters;
+    c.inFlight--;
+    c.successes++;
+    c.latency.add(Date.now() - this.#startedAt);
+    if (!this.#cached) c.addTokens(reply);
+    c.circuitBreaker.blocks += this.#blocks?.size ?? 0;
+    this.#span?.succeed(reply);
+  }
+
+  /** The call threw `error`: a failure, or a cancellation if it is the caller's own abort. */
+  fail(error: unknown, ctx: CallContext): void {
+    this.#onEnd();
+    const c = this.#counters;
+    c.inFlight--;
+    collectCircuitOpen(error, (this.#blocks ??= new Set()));
+    c.circuitBreaker.blocks += this.#blocks.size;
+    if (isCancellation(error, ctx)) {
+      c.cancelled++;
+      this.#span?.cancel();
+      return;
+    }
+    c.failures++;
+    c.latency.add(Date.now() - this.#startedAt);
+    this.#span?.fail(error);
+  }
+
+  /** The consumer left the stream before its end. */
+  cancel(): void {
+    this.#onEnd();
+    const c = this.#counters;
+    c.inFlight--;
+    c.cancelled++;
+    c.circuitBreaker.blocks += this.#blocks?.size ?? 0;
+    this.#span?.cancel();
+  }
+
+  #observe(type: keyof LLMEvents, payload: unknown): void {
+    this.#counters.observe(type, payload);
+    switch (type) {
+      case 'cacheHit':
+        this.#cached = true;
+        this.#span?.cacheHit();
+        return;
+      case 'attempt':
+        this.#span?.attempt(payload as LLMEvents['attempt']);
+        return;
+      case 'retry':
+        this.#blocked((payload as LLMEvents['retry']).error);
+        this.#span?.retry(payload as LLMEvents['retry']);
+        return;
+      case 'fallback':
+        this.#blocked((payload as LLMEvents['fallback']).error);
+        this.#span?.fallback(payload as LLMEvents['fallback']);
+        return;
+    }
+  }
+
+  #blocked(error: unknown): void {
+    if (error instanceof LLMError && error.kind === 'circuit_open') (this.#blocks ??= new Set()).add(error);
+  }
+}
+
+/** The caller's abort (its own reason), as opposed to the deadline's `TimeoutError` or a failure. */
+function isCancellation(error: unknown, ctx: CallContext): boolean {
+  return ctx.signal?.aborted === true && error === ctx.signal.reason && !(error instanceof LLMError);
+}
