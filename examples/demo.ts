@@ -3,8 +3,9 @@
  *
  * Starts the fault server on a free port (no keys needed) and runs a production-style chain
  * against it: a primary that rate-limits and then overloads, a jittered retry, a fallback that
- * answers, and a streamed answer. Every attempt, retry delay and fallback is logged as it
- * happens through pino. `npm run demo -- --live` runs the same chain against the real
+ * answers, and a streamed answer; then a circuit breaker that has opened sends traffic straight to
+ * the fallback, and the chain's metrics are printed. Every attempt, retry delay and fallback is
+ * logged as it happens through pino. `npm run demo -- --live` runs the same chain against the real
  * providers with OPENAI_API_KEY and ANTHROPIC_API_KEY.
  */
 import pino from 'pino';
@@ -12,12 +13,14 @@ import pretty from 'pino-pretty';
 import {
   AnthropicLLM,
   type Attempt,
+  CircuitBreaker,
   createEventBus,
   describeError,
   type LLM,
   OpenAILLM,
+  Telemetry,
 } from '../lib/index.js';
-import { FaultServer, faultModel } from '../lib/testing/index.js';
+import { FaultServer } from '../lib/testing/index.js';
 
 const HAIKU = 'Rate limits at dawn / retries wait out the storm / the fallback answers';
 
@@ -41,9 +44,11 @@ async function local(): Promise<Endpoints> {
       apiKey: 'demo',
       baseURL: server.openaiBaseURL,
     }),
-    fallback: new AnthropicLLM(faultModel('claude-haiku-4-5', { chunk_delay: 60, text: HAIKU }), {
+    // The fallback streams slowly, so the stream below is visible; faults can also come by header.
+    fallback: new AnthropicLLM('claude-haiku-4-5', {
       apiKey: 'demo',
       baseURL: server.anthropicBaseURL,
+      defaultHeaders: { 'x-fault': `chunk_delay=60;text=${encodeURIComponent(HAIKU)}` },
     }),
     close: () => server.close(),
   };
@@ -72,30 +77,37 @@ function history(attempts: readonly Attempt[]): string {
 
 async function main(): Promise<void> {
   const endpoints = process.argv.includes('--live') ? live() : await local();
-  const bus = createEventBus();
-  bus.on('attempt', (a) =>
-    log.debug(
-      { model: a.model, ms: a.durationMs },
-      a.outcome === 'success' ? 'attempt succeeded' : `attempt failed: ${describeError(a.error)}`,
-    ),
-  );
-
-  const llm = endpoints.primary
-    .withRetry({
-      maxRetries: 2,
-      initialDelay: 200,
-      backoffStrategy: 'jitter',
-      onRetry: (error, attempt, delayMs) =>
-        log.warn({ attempt, delayMs: Math.round(delayMs) }, `retrying after ${describeError(error)}`),
-      onFailure: (error, attempts) =>
-        log.error({ attempts }, `giving up on the primary: ${describeError(error)}`),
-    })
-    .withFallbacks([endpoints.fallback.withRetry({ maxRetries: 1, initialDelay: 200 })], {
-      onFallback: (error, next) => log.info({ next: next.model }, `falling back: ${describeError(error)}`),
-    })
-    .withEvents(bus);
-
   try {
+    const bus = createEventBus();
+    bus.on('attempt', (a) =>
+      log.debug(
+        { model: a.model, ms: a.durationMs },
+        a.outcome === 'success' ? 'attempt succeeded' : `attempt failed: ${describeError(a.error)}`,
+      ),
+    );
+
+    // Two failed calls in a row open the primary's circuit: later calls skip it, with no retry delay.
+    const breaker = new CircuitBreaker({ name: 'primary', failureThreshold: 2, recoveryTimeout: 30_000 });
+    breaker.on('stateChange', ({ from, to }) => log.warn(`circuit of the primary: ${from} -> ${to}`));
+    const telemetry = new Telemetry();
+
+    const llm = endpoints.primary
+      .withRetry({
+        maxRetries: 2,
+        initialDelay: 200,
+        backoffStrategy: 'jitter',
+        onRetry: (error, attempt, delayMs) =>
+          log.warn({ attempt, delayMs: Math.round(delayMs) }, `retrying after ${describeError(error)}`),
+        onFailure: (error, attempts) =>
+          log.error({ attempts }, `giving up on the primary: ${describeError(error)}`),
+      })
+      .withCircuitBreaker(breaker)
+      .withFallbacks([endpoints.fallback.withRetry({ maxRetries: 1, initialDelay: 200 })], {
+        onFallback: (error, next) => log.info({ next: next.model }, `falling back: ${describeError(error)}`),
+      })
+      .withEvents(bus)
+      .withTelemetry(telemetry);
+
     log.info(`chain: ${llm.describe()}`);
     const reply = await llm.ask('Write a haiku about retries', { deadline: 20_000 });
     log.info({ model: reply.model, usage: reply.usage }, `reply: ${reply.text}`);
@@ -109,7 +121,12 @@ async function main(): Promise<void> {
     process.stdout.write('\n');
     const final = await stream.finalReply();
     log.info({ model: final.model, usage: final.usage, finishReason: final.finishReason }, 'stream complete');
-    console.log(`\nattempt history of stream():\n${history(final.attempts)}`);
+    console.log(`\nattempt history of stream():\n${history(final.attempts)}\n`);
+
+    log.info(`the circuit is ${breaker.state}: the next call goes straight to the fallback`);
+    const fast = await llm.ask('One more, please', { deadline: 20_000 });
+    console.log(`\nattempt history of the third call:\n${history(fast.attempts)}\n`);
+    console.log(`telemetry.getMetrics():\n${JSON.stringify(telemetry.getMetrics(), null, 2)}`);
   } finally {
     await endpoints.close();
   }
