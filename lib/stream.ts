@@ -70,3 +70,33 @@ export class ReplyStream implements AsyncIterable<StreamChunk> {
     return this.#final;
   }
 }
+
+/** The chunk a restarting stream sends first: discard what was shown, the answer starts again. */
+export const RESET: StreamChunk = Object.freeze({ type: 'reset', text: '' });
+
+/**
+ * Passes an opened stream on: yields its first chunk, then the rest, and returns its reply.
+ * A failure is thrown to the caller; if the consumer leaves early, the inner stream is closed.
+ */
+export async function* relay(
+  stream: AsyncGenerator<StreamChunk, Reply, undefined>,
+  first: StreamChunk,
+): AsyncGenerator<StreamChunk, Reply, undefined> {
+  let settled = false;
+  try {
+    yield first;
+    for (;;) {
+      const step = await stream.next();
+      if (step.done) {
+        settled = true;
+        return step.value;
+      }
+      yield step.value;
+    }
+  } catch (error) {
+    settled = true;
+    throw error;
+  } finally {
+    if (!settled) await stream.return(undefined as never);
+  }
+}

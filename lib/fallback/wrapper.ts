@@ -4,10 +4,9 @@ import { describeValue, LLM, type LLMRequest, WrapperLLM } from '../llm.js';
 import { checkInterrupt, type InterruptMode } from '../retry/config.js';
 import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
+import { RESET, relay } from '../stream.js';
 import { checkFunction } from '../validate.js';
 import type { FallbackOptions } from './options.js';
-
-const RESET: StreamChunk = Object.freeze({ type: 'reset', text: '' });
 
 /** The default condition: every `LLMError` but a content-policy refusal, which another model would refuse too. */
 export function fallsBackByDefault(error: unknown): boolean {
@@ -68,23 +67,11 @@ export class FallbackLLM extends WrapperLLM {
         continue;
       }
       if (first.done) return first.value;
-      let finished = false;
       try {
-        yield first.value;
-        for (;;) {
-          const step = await stream.next();
-          if (step.done) {
-            finished = true;
-            return step.value;
-          }
-          yield step.value;
-        }
+        return yield* relay(stream, first.value);
       } catch (error) {
-        finished = true;
         if (this.#onInterrupt !== 'restart') throw error;
         await this.#next(ctx, chain, i, error, errors);
-      } finally {
-        if (!finished) await stream.return(undefined as never);
       }
       yield RESET;
     }

@@ -2,6 +2,7 @@ import pRetry from 'p-retry';
 import type { CallContext } from '../context.js';
 import { type LLM, type LLMRequest, WrapperLLM } from '../llm.js';
 import type { Reply, StreamChunk } from '../types.js';
+import { RESET, relay } from '../stream.js';
 import { type ResolvedRetryConfig, type RetryConfig, resolveRetryConfig } from './config.js';
 import { afterFailure } from './policy.js';
 
@@ -15,8 +16,6 @@ class Failed extends Error {
     super('attempt failed');
   }
 }
-
-const RESET: StreamChunk = Object.freeze({ type: 'reset', text: '' });
 
 /** `withRetry`'s wrapper: retries its inner LLM per a {@link RetryConfig}, on `ask` and on `stream`. */
 export class RetryLLM extends WrapperLLM {
@@ -46,24 +45,12 @@ export class RetryLLM extends WrapperLLM {
       });
       used = attempt;
       if (first.done) return first.value;
-      let finished = false;
       try {
-        yield first.value;
-        for (;;) {
-          const step = await stream.next();
-          if (step.done) {
-            finished = true;
-            return step.value;
-          }
-          yield step.value;
-        }
+        return yield* relay(stream, first.value);
       } catch (error) {
-        finished = true;
         if (this.config.onInterrupt !== 'restart') throw error;
         errors.push(error);
         await afterFailure(this.config, this, ctx, error, attempt, errors);
-      } finally {
-        if (!finished) await stream.return(undefined as never);
       }
       yield RESET;
     }
