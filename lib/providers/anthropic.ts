@@ -8,7 +8,6 @@ import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
 import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
-import { checkInteger } from '../validate.js';
 import {
   type Completion,
   type HeaderListener,
@@ -65,19 +64,16 @@ export class AnthropicLLM extends ProviderLLM {
   readonly provider = 'anthropic' as const;
   readonly #client: Anthropic;
   readonly #scope: ErrorScope;
-  readonly #defaults: Pick<AnthropicLLMOptions, 'temperature' | 'maxTokens' | 'system'>;
 
   constructor(model: string, options: AnthropicLLMOptions = {}) {
     super(model, options);
-    const { client, apiKey, baseURL, defaultHeaders, fetch, temperature, maxTokens, system } = options;
-    checkInteger('maxTokens', maxTokens, 1);
+    const { client, apiKey, baseURL, defaultHeaders, fetch } = options;
     this.#client = client ?? new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0 });
     this.#scope = {
       provider: 'anthropic',
       model,
       secrets: secretsOf(this.#client.apiKey, this.#client.authToken, apiKey),
     };
-    this.#defaults = { temperature, maxTokens, system };
     Object.freeze(this);
   }
 
@@ -148,18 +144,17 @@ export class AnthropicLLM extends ProviderLLM {
   #params(request: LLMRequest): MessageCreateParamsBase {
     const { options, messages } = request;
     const systemParts: string[] = [];
-    const system = options.system ?? this.#defaults.system;
+    const { system, temperature, maxTokens } = this.settings(options);
     if (system !== undefined) systemParts.push(system);
     const wire: MessageCreateParamsBase['messages'] = [];
     for (const m of messages) {
       if (m.role === 'system') systemParts.push(m.content);
       else wire.push({ role: m.role, content: m.content });
     }
-    const temperature = options.temperature ?? this.#defaults.temperature;
     return {
       ...options.extra,
       model: this.model,
-      max_tokens: options.maxTokens ?? this.#defaults.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+      max_tokens: maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
       messages: wire,
       ...(systemParts.length === 0 ? {} : { system: systemParts.join('\n\n') }),
       ...(temperature === undefined ? {} : { temperature }),

@@ -60,22 +60,10 @@ export class OpenAILLM extends ProviderLLM {
   readonly provider = 'openai' as const;
   readonly #client: OpenAI;
   readonly #scope: ErrorScope;
-  readonly #defaults: Pick<OpenAILLMOptions, 'temperature' | 'maxTokens' | 'system'>;
 
   constructor(model: string, options: OpenAILLMOptions = {}) {
     super(model, options);
-    const {
-      client,
-      apiKey,
-      baseURL,
-      organization,
-      project,
-      defaultHeaders,
-      fetch,
-      temperature,
-      maxTokens,
-      system,
-    } = options;
+    const { client, apiKey, baseURL, organization, project, defaultHeaders, fetch } = options;
     this.#client =
       client ??
       new OpenAI({
@@ -88,7 +76,6 @@ export class OpenAILLM extends ProviderLLM {
         maxRetries: 0,
       });
     this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
-    this.#defaults = { temperature, maxTokens, system };
     Object.freeze(this);
   }
 
@@ -159,9 +146,7 @@ export class OpenAILLM extends ProviderLLM {
 
   #params(request: LLMRequest): ChatCompletionCreateParamsBase {
     const { options, messages } = request;
-    const system = options.system ?? this.#defaults.system;
-    const temperature = options.temperature ?? this.#defaults.temperature;
-    const maxTokens = options.maxTokens ?? this.#defaults.maxTokens;
+    const { system, temperature, maxTokens } = this.settings(options);
     const wire: ChatCompletionMessageParam[] =
       system === undefined ? [] : [{ role: 'system', content: system }];
     for (const m of messages) wire.push({ role: m.role, content: m.content });

@@ -3,7 +3,7 @@ import { emit } from '../context.js';
 import { LLMError, StreamInterruptedError, TimeoutError } from '../errors/classes.js';
 import { LLM, type LLMRequest } from '../llm.js';
 import type { Attempt, CallOptions, Provider, Reply, StreamChunk, TimeoutOptions, Usage } from '../types.js';
-import { checkDuration } from '../validate.js';
+import { checkDuration, checkInteger, checkNumber } from '../validate.js';
 
 /** What a provider reads off one streamed SDK event. */
 export interface StreamUpdate {
@@ -51,15 +51,15 @@ export function withHeaders<T>(call: SdkPromise<T>, onHeaders: HeaderListener | 
 export abstract class ProviderLLM extends LLM {
   readonly model: string;
   abstract override readonly provider: Provider;
-  readonly #defaults: TimeoutOptions;
+  readonly #defaults: ProviderDefaults;
 
-  protected constructor(model: string, defaults: TimeoutOptions) {
+  protected constructor(model: string, defaults: ProviderDefaults) {
     super();
     if (typeof model !== 'string' || model.trim() === '') {
       throw new TypeError(`\`model\` must be a non-empty string, got ${JSON.stringify(model)}`);
     }
     this.model = model;
-    this.#defaults = checkTimeouts(defaults);
+    this.#defaults = checkDefaults(defaults);
   }
 
   describe(): string {
@@ -240,14 +240,35 @@ export abstract class ProviderLLM extends LLM {
   #option(options: CallOptions, name: keyof TimeoutOptions): number | undefined {
     return options[name] ?? this.#defaults[name];
   }
+
+  /** A call's `system`, `temperature` and `maxTokens`: the call's own, else this provider's defaults. */
+  protected settings(options: CallOptions): Pick<ProviderDefaults, 'system' | 'temperature' | 'maxTokens'> {
+    const { system, temperature, maxTokens } = this.#defaults;
+    return {
+      system: options.system ?? system,
+      temperature: options.temperature ?? temperature,
+      maxTokens: options.maxTokens ?? maxTokens,
+    };
+  }
 }
 
-function checkTimeouts(options: TimeoutOptions): TimeoutOptions {
-  const { timeout, firstChunkTimeout, idleTimeout } = options;
+/** What every provider takes as defaults for its calls; call options override each. */
+export interface ProviderDefaults extends TimeoutOptions {
+  readonly system?: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+}
+
+function checkDefaults(options: ProviderDefaults): ProviderDefaults {
+  const { timeout, firstChunkTimeout, idleTimeout, system, temperature, maxTokens } = options;
   checkDuration('timeout', timeout);
   checkDuration('firstChunkTimeout', firstChunkTimeout);
   checkDuration('idleTimeout', idleTimeout);
-  return Object.freeze({ timeout, firstChunkTimeout, idleTimeout });
+  checkNumber('temperature', temperature, 0);
+  checkInteger('maxTokens', maxTokens, 1);
+  if (system !== undefined && typeof system !== 'string')
+    throw new TypeError(`\`system\` must be a string, got ${typeof system}`);
+  return Object.freeze({ timeout, firstChunkTimeout, idleTimeout, system, temperature, maxTokens });
 }
 
 type TimerName = keyof TimeoutOptions;
