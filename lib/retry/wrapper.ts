@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import type { CallContext } from '../context.js';
+import { type CallContext, throwIfAborted } from '../context.js';
 import { type LLM, type LLMRequest, WrapperLLM } from '../llm.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { RESET, relay } from '../stream.js';
@@ -56,32 +56,44 @@ export class RetryLLM extends WrapperLLM {
     }
   }
 
-  /** Runs attempts `used + 1`… through p-retry, deciding after each failure with {@link afterFailure}. */
+  /**
+   * Runs attempts `used + 1`…, deciding after each failure with {@link afterFailure}. The first
+   * runs directly, so a healthy call pays nothing for the loop; once one has failed, p-retry
+   * runs the rest.
+   */
   async #attempts<T>(
     ctx: CallContext,
     errors: unknown[],
     used: number,
     run: (attempt: number) => Promise<T>,
   ): Promise<T> {
+    throwIfAborted(ctx);
+    try {
+      return await run(used + 1);
+    } catch (error) {
+      errors.push(error);
+      // Resolves only when another attempt should start (after the delay); otherwise throws the outcome.
+      await afterFailure(this.config, this, ctx, error, used + 1, errors);
+    }
+    const done = used + 1;
     try {
       return await pRetry(
         async (n) => {
           try {
-            return await run(used + n);
+            return await run(done + n);
           } catch (error) {
             throw new Failed(error);
           }
         },
         {
-          retries: this.config.maxRetries - used,
+          retries: this.config.maxRetries - done,
           minTimeout: 0,
           factor: 1,
           signal: ctx.signal,
           onFailedAttempt: async ({ error, attemptNumber }) => {
             const failure = (error as Failed).failure;
             errors.push(failure);
-            // Resolves only when another attempt should start (after the delay); otherwise throws the outcome.
-            await afterFailure(this.config, this, ctx, failure, used + attemptNumber, errors);
+            await afterFailure(this.config, this, ctx, failure, done + attemptNumber, errors);
           },
         },
       );
