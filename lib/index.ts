@@ -42,6 +42,7 @@ export {
   describeError,
   CircuitOpenError,
   RateLimitedError,
+  StoreUnavailableError,
 } from './errors/classes.js';
 export { retryAfterMs } from './errors/classify.js';
 export { BackoffStrategy, backoffDelay, type BackoffSettings } from './retry/backoff.js';
@@ -70,9 +71,24 @@ export {
   type RateLimitCheck,
   type RateLimiterSnapshot,
   type RateLimitTicket,
+  type RateLimiterEvents,
 } from './guards/rate-limit/limiter.js';
 export type { RateLimiterOptions, TokenEstimateInput } from './guards/rate-limit/options.js';
 export { RateLimitLLM } from './guards/rate-limit/wrapper.js';
+export type {
+  StateStore,
+  StoreErrorPolicy,
+  StoreStatusChange,
+  CircuitSettings,
+  SharedCircuit,
+  SharedCircuitAdmission,
+  SharedCircuitView,
+  WindowSettings,
+  SharedWindow,
+  SharedReservation,
+  SharedWindowUsage,
+} from './guards/store/types.js';
+export { RedisStateStore, type RedisStateStoreOptions, type RedisClientLike } from './guards/store/redis.js';
 export { CacheLLM } from './guards/cache/wrapper.js';
 export { ResponseCache, cachesByDefault, type CacheOptions, type CacheStats } from './guards/cache/store.js';
 export { cacheKey, type CacheRequest } from './guards/cache/key.js';

@@ -18,7 +18,8 @@ export type ErrorKind =
   | 'retry_exhausted'
   | 'fallback_exhausted'
   | 'circuit_open'
-  | 'rate_limited_locally';
+  | 'rate_limited_locally'
+  | 'store_unavailable';
 
 /** Context every library error carries. */
 export interface LLMErrorOptions {
@@ -190,6 +191,31 @@ export class CircuitOpenError extends LLMError {
 export class RateLimitedError extends LLMError {
   override readonly name = 'RateLimitedError' as const;
   readonly kind = 'rate_limited_locally' as const;
+}
+
+/**
+ * A circuit breaker or rate limiter that shares its state in a store (`RedisStateStore`) could not
+ * reach it — unreachable, or no answer within the store's `timeout` — and its `onStoreError`
+ * policy is `'fail-closed'`: the call is refused without being sent. `cause` is the store's error.
+ * Not retried by default (add it to `retryOn` to retry); falls back like any `LLMError`, and a
+ * circuit breaker never counts it.
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof StoreUnavailableError) alert(`${e.guard}: ${e.store} down`) }
+ */
+export class StoreUnavailableError extends LLMError {
+  override readonly name = 'StoreUnavailableError' as const;
+  readonly kind = 'store_unavailable' as const;
+  /** The breaker's or limiter's `name`. */
+  readonly guard: string;
+  /** The store's name, e.g. `'redis'`. */
+  readonly store: string;
+
+  constructor(message: string, guard: string, store: string, options: LLMErrorOptions = {}) {
+    super(message, options);
+    this.guard = guard;
+    this.store = store;
+  }
 }
 
 /**

@@ -33,6 +33,19 @@ export type LLMEvents = {
   };
   /** The local rate limiter held a call for `waitMs` before sending it, or `rejected` it (`RateLimitedError`). */
   rateLimited: { readonly waitMs: number; readonly rejected: boolean; readonly model: string };
+  /**
+   * A breaker or limiter that shares its state in a store (`RedisStateStore`) lost it — `degraded`:
+   * calls now follow its `onStoreError` policy — or got it back (`recovered`). Once per change,
+   * not per call. `guard` is the breaker's or limiter's name; `error` what failed (degraded only).
+   */
+  storeStatus: {
+    readonly guard: string;
+    readonly kind: 'circuit_breaker' | 'rate_limiter';
+    readonly store: string;
+    readonly status: 'degraded' | 'recovered';
+    readonly policy: 'fail-open' | 'fail-closed';
+    readonly error?: unknown;
+  };
 };
 
 /**

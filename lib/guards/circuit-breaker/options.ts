@@ -8,6 +8,7 @@ import {
 } from '../../errors/classes.js';
 import { checkMatchers, type ErrorMatcher } from '../../retry/matchers.js';
 import { checkDuration, checkFunction, checkInteger } from '../../validate.js';
+import { checkStoreOptions, type StateStore, type StoreErrorPolicy } from '../store/types.js';
 
 /** Where a breaker stands: `closed` lets calls through, `open` refuses them, `half_open` lets probes through. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -57,8 +58,17 @@ export interface CircuitBreakerOptions {
   readonly successThreshold?: number;
   /** Which errors count as failures: classes, strings, RegExps, as in `retryOn`. @default {@link DEFAULT_COUNT_ON} */
   readonly countOn?: readonly ErrorMatcher[];
-  /** The clock, in epoch ms; inject one in tests. @default Date.now */
+  /** The clock, in epoch ms; inject one in tests. A shared `store` uses its own clock; this one drives the local state only. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Where the circuit's state lives. Omitted, in this process (synchronous, nothing shared). A
+   * `RedisStateStore` shares it with every process whose breaker has the same `name` on that store:
+   * they open, half-open and close together, and half-open admits `halfOpenMaxCalls` probes in all.
+   * `name` is then required. @default in memory
+   */
+  readonly store?: StateStore;
+  /** What a call does when the `store` cannot answer: see {@link StoreErrorPolicy}. @default 'fail-open' */
+  readonly onStoreError?: StoreErrorPolicy;
 }
 
 /** Validated, frozen {@link CircuitBreakerOptions}, every default filled in. */
@@ -70,6 +80,8 @@ export interface ResolvedCircuitBreakerOptions {
   readonly successThreshold: number;
   readonly countOn: readonly ErrorMatcher[];
   readonly now: () => number;
+  readonly store: StateStore | undefined;
+  readonly onStoreError: StoreErrorPolicy;
 }
 
 /** Fills defaults and validates; throws `TypeError`/`RangeError` naming the bad option. */
@@ -95,6 +107,7 @@ export function resolveBreakerOptions(
   checkInteger('halfOpenMaxCalls', halfOpenMaxCalls, 1);
   checkInteger('successThreshold', successThreshold, 1);
   checkFunction('now', input.now);
+  checkStoreOptions(input.store, input.onStoreError, input.name, 'CircuitBreaker');
   return Object.freeze({
     name,
     failureThreshold,
@@ -103,5 +116,7 @@ export function resolveBreakerOptions(
     successThreshold,
     countOn: checkMatchers('countOn', input.countOn) ?? DEFAULT_COUNT_ON,
     now: input.now ?? Date.now,
+    store: input.store,
+    onStoreError: input.onStoreError ?? 'fail-open',
   });
 }

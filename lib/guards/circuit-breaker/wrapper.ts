@@ -29,7 +29,8 @@ export class CircuitBreakerLLM extends WrapperLLM {
   }
 
   async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const permit = this.breaker._admit(ctx, this);
+    const entered = this.breaker._enter(ctx, this);
+    const permit = entered instanceof Promise ? await entered : entered; // no await with an in-memory state
     let reply: Reply;
     try {
       reply = await this.inner._ask(request, ctx);
@@ -42,7 +43,8 @@ export class CircuitBreakerLLM extends WrapperLLM {
   }
 
   async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const permit = this.breaker._admit(ctx, this);
+    const entered = this.breaker._enter(ctx, this);
+    const permit = entered instanceof Promise ? await entered : entered;
     let outcome: BreakerOutcome = 'neutral'; // stays so when the consumer leaves early
     try {
       const reply = yield* this.inner._stream(request, ctx);

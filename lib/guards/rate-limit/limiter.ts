@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit, timeLeft } from '../../context.js';
 import { RateLimitedError } from '../../errors/classes.js';
 import type { LLMRequest } from '../../llm.js';
@@ -12,6 +14,12 @@ import {
 } from './options.js';
 import { estimateRequestTokens } from './tokens.js';
 import { SlidingWindowLog, type WindowEntry } from './window.js';
+import { LOCAL, type Local, StoreLink } from '../store/link.js';
+import type { SharedWindow, StoreStatusChange } from '../store/types.js';
+import { reserveShared } from './shared.js';
+
+/** Events a limiter emits to direct subscribers: with a shared `store`, the store's loss and return. */
+export type RateLimiterEvents = { storeStatus: StoreStatusChange };
 
 /** The answer of {@link RateLimiter.canProceed}. `waitMs` is `Infinity` when the call can never fit. */
 export interface RateLimitCheck {
@@ -50,6 +58,10 @@ export interface RateLimiterSnapshot {
   readonly queued: number;
   /** How much longer the provider's headers hold every call, in ms. */
   readonly heldForMs: number;
+  /** With a shared `store`: its name (`'redis'`). `describeState()` then counts only the calls this process ran on its local state; `fetchState()` reads the shared window. */
+  readonly store?: string;
+  /** With a shared `store`: whether it is out of reach, so that calls follow `onStoreError`. */
+  readonly degraded?: boolean;
 }
 
 /** Who is calling, for errors and events. */
@@ -80,6 +92,12 @@ type Report = (waitMs: number, rejected: boolean) => void;
  * then outwait `maxWait` is refused when its turn was due. Put the limiter next to the model whose
  * quota it mirrors: around a fallback chain it follows its primary's headers only.
  *
+ * **Shared across processes.** With a `store` (`RedisStateStore`), the log lives in the store and
+ * every limiter of the same `name` on it, in any process, draws on the one window: each reservation
+ * is one atomic step by the store's clock, and the caller sleeps the wait it is given. Use
+ * `await check()` there instead of `canProceed()`. When the store cannot answer, `onStoreError`
+ * decides: the local log (this process alone) or `StoreUnavailableError`.
+ *
  * @example
  * const limiter = new RateLimiter({ requestsPerMinute: 60, tokensPerMinute: 90_000, maxWait: 5_000 });
  * const a = new OpenAILLM('gpt-4o').withRateLimit(limiter);
@@ -91,18 +109,80 @@ export class RateLimiter {
   readonly options: ResolvedRateLimiterOptions;
   readonly #log: SlidingWindowLog;
   #holdUntil = -Infinity;
+  readonly #shared: SharedWindow | undefined;
+  readonly #link: StoreLink | undefined;
+  readonly #events: Emitter<RateLimiterEvents> = mitt<RateLimiterEvents>();
+  readonly #idPrefix: string = '';
+  #ids = 0;
 
   constructor(options: RateLimiterOptions) {
     this.options = resolveLimiterOptions(options);
-    const { windowMs, requestsPerMinute, tokensPerMinute } = this.options;
+    const { windowMs, requestsPerMinute, tokensPerMinute, store, onStoreError } = this.options;
     this.name = this.options.name;
     this.#log = new SlidingWindowLog(windowMs, requestsPerMinute ?? Infinity, tokensPerMinute ?? Infinity);
+    if (store) {
+      this.#shared = store.window(this.name, {
+        windowMs,
+        maxRequests: requestsPerMinute,
+        maxTokens: tokensPerMinute,
+      });
+      this.#link = new StoreLink(store, {
+        name: this.name,
+        kind: 'rate_limiter',
+        policy: onStoreError,
+        notify: (change) => this.#notify(change),
+      });
+      this.#idPrefix = `${randomUUID().slice(0, 13)}:`;
+    }
     Object.freeze(this);
   }
 
-  /** Whether a call of `estimatedTokens` could start now, and if not how long it would wait. Reserves nothing. */
+  /** Subscribes to the shared store's loss and return (`'storeStatus'`). */
+  on<K extends keyof RateLimiterEvents>(type: K, handler: (event: RateLimiterEvents[K]) => void): void {
+    this.#events.on(type, handler);
+  }
+
+  /** Unsubscribes a handler given to {@link on}. */
+  off<K extends keyof RateLimiterEvents>(type: K, handler: (event: RateLimiterEvents[K]) => void): void {
+    this.#events.off(type, handler);
+  }
+
+  /**
+   * Whether a call of `estimatedTokens` could start now, and if not how long it would wait. Reserves
+   * nothing. Synchronous, so in-memory only: a limiter with a shared `store` throws a `TypeError`
+   * pointing to {@link check}.
+   */
   canProceed(estimatedTokens = 0): RateLimitCheck {
     checkNumber('estimatedTokens', estimatedTokens, 0);
+    if (this.#link) {
+      throw new TypeError(
+        `Rate limiter "${this.name}" shares its window in a store: use \`await limiter.check(tokens)\`, not canProceed()`,
+      );
+    }
+    return this.#localCheck(estimatedTokens);
+  }
+
+  /**
+   * {@link canProceed} for every limiter, a shared one included (which asks its store; under
+   * `onStoreError: 'fail-closed'` it rejects with `StoreUnavailableError` when the store cannot answer).
+   *
+   * @example
+   * const { ok, waitMs } = await limiter.check(2_000);
+   */
+  check(estimatedTokens = 0): Promise<RateLimitCheck> {
+    checkNumber('estimatedTokens', estimatedTokens, 0);
+    const link = this.#link;
+    const shared = this.#shared;
+    if (!link || !shared) return Promise.resolve(this.#localCheck(estimatedTokens));
+    const tokens = this.#counted(estimatedTokens);
+    return link
+      .call(() => shared.check(tokens), undefined, undefined)
+      .then((waitMs) =>
+        waitMs === LOCAL ? this.#localCheck(estimatedTokens) : { ok: waitMs === 0, waitMs },
+      );
+  }
+
+  #localCheck(estimatedTokens: number): RateLimitCheck {
     const now = this.options.now();
     this.#log.prune(now);
     const waitMs = Math.max(
@@ -125,6 +205,18 @@ export class RateLimiter {
     checkNumber('estimatedTokens', estimatedTokens, 0);
     checkDuration('maxWait', options.maxWait);
     const maxWait = options.maxWait ?? this.options.maxWait;
+    if (this.#link) {
+      return this.#reserveShared(
+        this.#link,
+        estimatedTokens,
+        maxWait,
+        `maxWait (${maxWait} ms)`,
+        options.signal,
+        undefined,
+        undefined,
+        undefined,
+      );
+    }
     return this.#reserve(
       estimatedTokens,
       maxWait,
@@ -143,6 +235,8 @@ export class RateLimiter {
     if (!(hold > 0) || now + hold <= this.#holdUntil) return;
     this.#holdUntil = now + hold;
     this.#log.holdWaiting(this.#holdUntil);
+    const shared = this.#shared;
+    if (shared) this.#link?.send(() => shared.hold(hold), undefined);
   }
 
   /** The limiter's state for reports. */
@@ -163,6 +257,33 @@ export class RateLimiter {
       remainingTokens: tokensPerMinute === undefined ? undefined : Math.max(0, tokensPerMinute - tokens),
       queued,
       heldForMs: Math.max(0, this.#holdUntil - now),
+      ...(this.#link ? { store: this.#link.store.name, degraded: this.#link.degraded } : {}),
+    };
+  }
+
+  /**
+   * The limiter's state for reports, read from its shared `store` (the whole window, every process
+   * together); as {@link describeState} without one, or when the store cannot answer.
+   */
+  async fetchState(): Promise<RateLimiterSnapshot> {
+    const local = this.describeState();
+    const link = this.#link;
+    const shared = this.#shared;
+    if (!link || !shared) return local;
+    const usage = await link.call(() => shared.usage(), undefined, undefined).catch((): Local => LOCAL);
+    if (usage === LOCAL) return local;
+    const { requestsPerMinute, tokensPerMinute } = this.options;
+    return {
+      ...local,
+      requestsInWindow: usage.requests,
+      tokensInWindow: usage.tokens,
+      remainingRequests:
+        requestsPerMinute === undefined ? undefined : Math.max(0, requestsPerMinute - usage.requests),
+      remainingTokens:
+        tokensPerMinute === undefined ? undefined : Math.max(0, tokensPerMinute - usage.tokens),
+      queued: usage.queued,
+      heldForMs: usage.heldForMs,
+      degraded: link.degraded,
     };
   }
 
@@ -193,7 +314,61 @@ export class RateLimiter {
       ctx.buses.length === 0
         ? undefined
         : (waitMs, rejected) => emit(ctx, 'rateLimited', { waitMs, rejected, model: who.model });
+    if (this.#link) {
+      return this.#reserveShared(
+        this.#link,
+        tokens,
+        Math.min(maxWait, left),
+        limit,
+        ctx.signal,
+        who,
+        report,
+        ctx,
+      );
+    }
     return this.#reserve(tokens, Math.min(maxWait, left), limit, ctx.signal, who, report);
+  }
+
+  /** {@link #reserve} in the shared store (see `shared.ts`); the local log when it fails open. */
+  #reserveShared(
+    link: StoreLink,
+    tokens: number,
+    maxWait: number,
+    limit: string,
+    signal: AbortSignal | undefined,
+    who: Caller | undefined,
+    report: Report | undefined,
+    ctx: CallContext | undefined,
+  ): Promise<RateLimitTicket> {
+    const counted = this.#counted(tokens);
+    return reserveShared({
+      link,
+      shared: this.#shared!,
+      id: `${this.#idPrefix}${++this.#ids}`,
+      tokens: counted,
+      tokenLimited: this.options.tokensPerMinute !== undefined,
+      maxWait,
+      signal,
+      ctx,
+      who,
+      report,
+      now: this.options.now,
+      refuse: (waitMs) => this.#refusal(waitMs, limit, counted, who),
+      local: () => this.#reserve(tokens, maxWait, limit, signal, who, report),
+    });
+  }
+
+  #notify(change: StoreStatusChange): boolean {
+    const heard = (this.#events.all.get('storeStatus')?.length ?? 0) > 0;
+    try {
+      this.#events.emit('storeStatus', change);
+    } catch (error) {
+      console.warn(
+        `resilient-llm: a storeStatus handler of rate limiter "${this.name}" threw; ignored.`,
+        error,
+      );
+    }
+    return heard;
   }
 
   async #reserve(

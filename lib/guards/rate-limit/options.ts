@@ -1,6 +1,7 @@
 import type { LLMRequest } from '../../llm.js';
 import type { Provider } from '../../types.js';
 import { checkDuration, checkFunction, checkInteger, checkNumber } from '../../validate.js';
+import { checkStoreOptions, type StateStore, type StoreErrorPolicy } from '../store/types.js';
 
 /** What a custom token estimator sees: the call, and the model it goes to. */
 export interface TokenEstimateInput {
@@ -33,8 +34,17 @@ export interface RateLimiterOptions {
   readonly respectProviderHeaders?: boolean;
   /** Names the limiter in `describeState()`. @default 'rate-limiter' */
   readonly name?: string;
-  /** The clock, in epoch ms. Waits use `setTimeout`, so an injected clock must move with the timers (jest's fake timers do both). @default Date.now */
+  /** The clock, in epoch ms. Waits use `setTimeout`, so an injected clock must move with the timers (jest's fake timers do both). A shared `store` uses its own clock for the window. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Where the window lives. Omitted, in this process (nothing shared). A `RedisStateStore` shares it
+   * with every process whose limiter has the same `name` on that store: together they never start
+   * more than the limits in any window. Give every process the same limits. `name` is then required.
+   * @default in memory
+   */
+  readonly store?: StateStore;
+  /** What a call does when the `store` cannot answer: see {@link StoreErrorPolicy}. @default 'fail-open' */
+  readonly onStoreError?: StoreErrorPolicy;
 }
 
 /** Validated, frozen {@link RateLimiterOptions}. */
@@ -48,6 +58,8 @@ export interface ResolvedRateLimiterOptions {
   readonly respectProviderHeaders: boolean;
   readonly name: string;
   readonly now: () => number;
+  readonly store: StateStore | undefined;
+  readonly onStoreError: StoreErrorPolicy;
 }
 
 /** Fills defaults and validates; throws `TypeError`/`RangeError` naming the bad option. */
@@ -82,6 +94,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions): ResolvedRate
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`\`name\` must be a non-empty string, got ${JSON.stringify(name)}`);
   }
+  checkStoreOptions(options.store, options.onStoreError, options.name, 'RateLimiter');
   return Object.freeze({
     requestsPerMinute,
     tokensPerMinute,
@@ -92,5 +105,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions): ResolvedRate
     respectProviderHeaders,
     name,
     now: options.now ?? Date.now,
+    store: options.store,
+    onStoreError: options.onStoreError ?? 'fail-open',
   });
 }
