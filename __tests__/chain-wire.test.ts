@@ -125,7 +125,7 @@ describe.each(PROVIDERS)('%s chains on the wire', (provider) => {
 
     it('turns a stall after text into an interruption, and restarts it on the fallback', async () => {
       const backup = wireLLM(server, provider, `${base}-backup`);
-      const chain = llm('stall_after=1', { idleTimeout: 60 }).withFallbacks([backup], {
+      const chain = llm('stall_after=1', { idleTimeout: 250 }).withFallbacks([backup], {
         onInterrupt: 'restart',
       });
       const stream = chain.stream('hi');
