@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LLMRequest } from '../../llm.js';
 import type { Message, Provider } from '../../types.js';
 
@@ -33,28 +33,48 @@ export function cacheRequest(provider: Provider, model: string, request: LLMRequ
 }
 
 /**
- * A stable key: the sha256 (hex) of the request's canonical JSON, in which every object's
- * keys are sorted, so `{ a, b }` and `{ b, a }` hash alike. Values follow `JSON.stringify`
- * (`toJSON` is honoured, `undefined` fields are left out).
+ * A stable key: the sha256 (hex) of the request in a canonical form — a fixed-order array of
+ * its fields, with `extra`'s object keys sorted, so `{ a, b }` and `{ b, a }` hash alike.
+ * Values follow `JSON.stringify` (`toJSON` is honoured, `undefined` fields are left out).
  *
  * @example
  * cacheKey({ provider: 'openai', model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }); // '3f1c…'
  */
 export function cacheKey(request: CacheRequest): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const { provider, model, messages, system, temperature, maxTokens, extra } = request;
+  const fields = JSON.stringify([
+    provider,
+    model,
+    messages.map((m) => [m.role, m.content]),
+    system ?? null,
+    temperature ?? null,
+    maxTokens ?? null,
+  ]);
+  return hash('sha256', extra === undefined ? fields : `${fields}${canonicalJson(extra)}`, 'hex');
 }
 
-/** JSON with every object's keys in sorted order. */
+/** JSON with every object's keys in sorted order, written in one pass. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (isPlainObject(v) ? sortedCopy(v) : v)) ?? 'null';
+  return write(value) ?? 'null';
 }
 
-function sortedCopy(object: Record<string, unknown>): Record<string, unknown> {
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(object).sort()) {
-    Object.defineProperty(sorted, key, { value: object[key], enumerable: true, writable: true });
+/** `JSON.stringify` of `value` with sorted keys; `undefined` where JSON.stringify would omit it. */
+function write(value: unknown): string | undefined {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    return write((value as { toJSON(): unknown }).toJSON());
   }
-  return sorted;
+  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? 'null').join(',')}]`;
+  if (!isPlainObject(value)) return JSON.stringify(value);
+  const parts: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const item = write(value[key]);
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${item}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
