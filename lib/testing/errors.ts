@@ -32,7 +32,7 @@ const oa = (type: string, code: string | null, message: string, param: string | 
   param,
 });
 
-function byStatus(status: number, baseModel: string): Omit<ErrorDescription, 'status'> {
+function byStatus(status: number, baseModel: string, wait: string): Omit<ErrorDescription, 'status'> {
   switch (status) {
     case 400:
       return {
@@ -83,7 +83,7 @@ function byStatus(status: number, baseModel: string): Omit<ErrorDescription, 'st
         openai: oa(
           'requests',
           'rate_limit_exceeded',
-          `Rate limit reached for ${baseModel} in organization org-fault on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.`,
+          `Rate limit reached for ${baseModel} in organization org-fault on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${wait}.`,
         ),
         anthropic: {
           type: 'rate_limit_error',
@@ -172,6 +172,13 @@ function byCode(code: string): Omit<ErrorDescription, 'status'> & { defaultStatu
   }
 }
 
+/** The wait a 429's message names, as OpenAI words it: the spec's own Retry-After, else 20s. */
+function waitText(spec: FaultSpec): string {
+  if (spec.retry_after_ms !== undefined) return `${spec.retry_after_ms}ms`;
+  const seconds = Number(spec.retry_after);
+  return spec.retry_after !== undefined && Number.isFinite(seconds) ? `${seconds}s` : '20s';
+}
+
 /**
  * Describes the error a spec asks for, or `undefined` when it asks for none.
  * `error=` picks the type, code and message; `status=` picks the status (default: 429 for
@@ -183,7 +190,7 @@ export function describeError(spec: FaultSpec, baseModel: string): ErrorDescript
     return { status: spec.status ?? defaultStatus, ...detail };
   }
   if (spec.status !== undefined && spec.status >= 400) {
-    return { status: spec.status, ...byStatus(spec.status, baseModel) };
+    return { status: spec.status, ...byStatus(spec.status, baseModel, waitText(spec)) };
   }
   return undefined;
 }
