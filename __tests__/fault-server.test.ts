@@ -727,7 +727,8 @@ describe('FaultServer.close', () => {
       method: 'POST',
       body: JSON.stringify({ model: 'gpt-4o~hang', messages }),
     });
-    const stalled = fetch(`${own.url}/v1/messages`, {
+    // Wait for the stalled stream's headers: a close before they arrive is a plain connection error.
+    const stalledResponse = await fetch(`${own.url}/v1/messages`, {
       method: 'POST',
       body: JSON.stringify({
         model: 'claude-haiku-4-5~stall_after=1',
@@ -735,12 +736,15 @@ describe('FaultServer.close', () => {
         stream: true,
         messages,
       }),
-    }).then(readSse);
+    });
+    const stalled = readSse(stalledResponse);
     const slow = fetch(`${own.openaiBaseURL}/chat/completions`, {
       method: 'POST',
       body: JSON.stringify({ model: 'gpt-4o~latency=60000', messages }),
     });
     while (own.hitCount() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Let the stalled stream's first text reach the client before the server goes away.
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     const start = Date.now();
     await own.close();
