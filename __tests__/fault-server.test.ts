@@ -723,10 +723,14 @@ describe('FaultServer hit log', () => {
 describe('FaultServer.close', () => {
   it('ends hung and stalled requests at once and stops listening', async () => {
     const own = await FaultServer.start();
+    // Each pending request gets its handler now: it rejects during close(), before it is awaited.
     const hung = fetch(`${own.openaiBaseURL}/chat/completions`, {
       method: 'POST',
       body: JSON.stringify({ model: 'gpt-4o~hang', messages }),
-    });
+    }).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
     // Wait for the stalled stream's headers: a close before they arrive is a plain connection error.
     const stalledResponse = await fetch(`${own.url}/v1/messages`, {
       method: 'POST',
@@ -741,7 +745,10 @@ describe('FaultServer.close', () => {
     const slow = fetch(`${own.openaiBaseURL}/chat/completions`, {
       method: 'POST',
       body: JSON.stringify({ model: 'gpt-4o~latency=60000', messages }),
-    });
+    }).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
     while (own.hitCount() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     // Let the stalled stream's first text reach the client before the server goes away.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -749,8 +756,8 @@ describe('FaultServer.close', () => {
     const start = Date.now();
     await own.close();
     expect(Date.now() - start).toBeLessThan(500);
-    await expect(hung).rejects.toThrow();
-    await expect(slow).rejects.toThrow();
+    expect(await hung).toMatchObject({ message: 'fetch failed' });
+    expect(await slow).toMatchObject({ message: 'fetch failed' });
     const stream = await stalled;
     expect(stream.error).toBeDefined();
     expect(anthropicTexts(stream.frames)).toEqual(['Hello']);
