@@ -10,7 +10,7 @@ import {
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
-import { ScriptLLM } from './helpers/script.js';
+import { ScriptLLM, settle } from './helpers/script.js';
 
 const down = (): ServerError => new ServerError('down', { status: 503 });
 
@@ -19,15 +19,6 @@ afterEach(() => {
   expect(jest.getTimerCount()).toBe(0);
   jest.useRealTimers();
 });
-
-async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  const outcome = promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  await jest.runAllTimersAsync();
-  return outcome;
-}
 
 describe('withFallbacks', () => {
   it('tries the LLMs in order and answers from the first that succeeds', async () => {

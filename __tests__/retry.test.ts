@@ -11,7 +11,7 @@ import {
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
-import { ScriptLLM, seeded } from './helpers/script.js';
+import { ScriptLLM, seeded, settle } from './helpers/script.js';
 
 const overloaded = (retryAfterMs?: number): OverloadedError =>
   new OverloadedError('overloaded', { status: 529, provider: 'openai', model: 'm', retryAfterMs });
@@ -25,15 +25,6 @@ afterEach(() => {
 });
 
 /** Starts `ask`, runs fake time until it settles, and returns its outcome. */
-async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  const outcome = promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  await jest.runAllTimersAsync();
-  return outcome;
-}
-
 describe('withRetry', () => {
   it('retries transient errors and answers, listing every attempt', async () => {
     const llm = new ScriptLLM('m', [{ error: server() }, { error: overloaded() }, { chunks: ['fine'] }]);

@@ -128,3 +128,13 @@ export async function drain(
     return { chunks, error };
   }
 }
+
+/** Runs fake time until `promise` settles, and returns its outcome (jest fake timers must be on). */
+export async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  const outcome = promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  await jest.runAllTimersAsync();
+  return outcome;
+}
