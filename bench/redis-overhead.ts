@@ -12,15 +12,10 @@
  * BENCH_LIB=/path/to/lib/index.ts adds a "memory@base" stack built from another copy of the library
  * (e.g. the commit before stores), interleaved with the others: the in-memory path against what it was.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Redis from 'ioredis';
 import { FaultServer } from '../lib/testing/index.js';
+import { startRedis } from '../__tests__/helpers/redis.js';
 
 type Lib = typeof import('../lib/index.js');
 
@@ -113,44 +108,10 @@ async function latencies(stacks: readonly Stack[], calls: number): Promise<Map<s
   return samples;
 }
 
-/** A redis-server of our own (persistence off), unless REDIS_URL names one. */
+/** A redis-server of our own (persistence off, the tests' launcher), unless REDIS_URL names one. */
 async function redisURL(): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  probe.close();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ];
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
-  child.once('error', (error) => {
-    console.error(`redis-server could not start (${error.message}): install it or set REDIS_URL`);
-    process.exit(1);
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const client = new Redis(url, { retryStrategy: () => 50 });
-  client.on('error', () => {}); // refused until the server listens
-  await client.ping();
-  client.disconnect();
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return startRedis();
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,6 @@
 import type { LLMRequest } from '../../lib/index.js';
+
+export { seeded } from '../../bench/stats.js';
 import { type Completion, ProviderLLM, type StreamUpdate } from '../../lib/providers/provider.js';
 
 /** What one scripted attempt does. */
@@ -102,18 +104,6 @@ function wait(step: Step, signal: AbortSignal | undefined): Promise<void> {
       reject(signal.reason);
     });
   });
-}
-
-/** A seeded PRNG (mulberry32) returning [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Collects a stream's chunks, and its outcome. */

@@ -205,23 +205,12 @@ export class RateLimiter {
     checkNumber('estimatedTokens', estimatedTokens, 0);
     checkDuration('maxWait', options.maxWait);
     const maxWait = options.maxWait ?? this.options.maxWait;
-    if (this.#link) {
-      return this.#reserveShared(
-        this.#link,
-        estimatedTokens,
-        maxWait,
-        `maxWait (${maxWait} ms)`,
-        options.signal,
-        undefined,
-        undefined,
-        undefined,
-      );
-    }
-    return this.#reserve(
+    return this.#admit(
       estimatedTokens,
       maxWait,
       `maxWait (${maxWait} ms)`,
       options.signal,
+      undefined,
       undefined,
       undefined,
     );
@@ -314,19 +303,21 @@ export class RateLimiter {
       ctx.buses.length === 0
         ? undefined
         : (waitMs, rejected) => emit(ctx, 'rateLimited', { waitMs, rejected, model: who.model });
-    if (this.#link) {
-      return this.#reserveShared(
-        this.#link,
-        tokens,
-        Math.min(maxWait, left),
-        limit,
-        ctx.signal,
-        who,
-        report,
-        ctx,
-      );
-    }
-    return this.#reserve(tokens, Math.min(maxWait, left), limit, ctx.signal, who, report);
+    return this.#admit(tokens, Math.min(maxWait, left), limit, ctx.signal, who, report, ctx);
+  }
+
+  /** Reserves in the shared store when there is one, else in the local log. */
+  #admit(
+    tokens: number,
+    maxWait: number,
+    limit: string,
+    signal: AbortSignal | undefined,
+    who: Caller | undefined,
+    report: Report | undefined,
+    ctx: CallContext | undefined,
+  ): Promise<RateLimitTicket> {
+    if (this.#link) return this.#reserveShared(this.#link, tokens, maxWait, limit, signal, who, report, ctx);
+    return this.#reserve(tokens, maxWait, limit, signal, who, report);
   }
 
   /** {@link #reserve} in the shared store (see `shared.ts`); the local log when it fails open. */
