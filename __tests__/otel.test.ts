@@ -92,7 +92,7 @@ describe('OpenTelemetry spans', () => {
 
     const { call, attempts } = callAndAttempts();
     expect(call.name).toBe('chat primary');
-    expect(call.instrumentationScope.name).toBe('resilient-llm');
+    expect(call.instrumentationScope.name).toBe('llm-resilience');
     expect(call.attributes).toEqual({
       'gen_ai.operation.name': 'chat',
       'gen_ai.system': 'openai',

@@ -44,7 +44,7 @@ describe('the built package', () => {
     const { status, stdout, stderr } = node([
       '-e',
       program(
-        "const { OpenAILLM, AnthropicLLM, RetryError } = require('resilient-llm'); const { FaultServer } = require('resilient-llm/testing');",
+        "const { OpenAILLM, AnthropicLLM, RetryError } = require('llm-resilience'); const { FaultServer } = require('llm-resilience/testing');",
       ),
     ]);
     expect(stderr).toBe('');
@@ -57,7 +57,7 @@ describe('the built package', () => {
       '--input-type=module',
       '-e',
       program(
-        "import { OpenAILLM, AnthropicLLM, RetryError } from 'resilient-llm'; import { FaultServer } from 'resilient-llm/testing';",
+        "import { OpenAILLM, AnthropicLLM, RetryError } from 'llm-resilience'; import { FaultServer } from 'llm-resilience/testing';",
       ),
     ]);
     expect(stderr).toBe('');

@@ -59,7 +59,7 @@ export function environment(startLoad: number): Table {
       ['OS', `${osType()} ${release()}`],
       ['load average (1 min) at start / end', `${startLoad.toFixed(2)} / ${loadavg()[0]!.toFixed(2)}`],
       ['Node.js', `${process.version} (undici ${process.versions.undici ?? '?'}, V8 ${process.versions.v8})`],
-      ['resilient-llm', `${own.version} (${commit()})`],
+      ['llm-resilience', `${own.version} (${commit()})`],
       ...PACKAGES.map((p) => [p, versionOf(p)]),
     ],
     notes: [

@@ -28,7 +28,7 @@ interface Instance {
 function instance(n: number, url: string, baseURL: string): Instance {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', (error: Error) => console.warn(`instance ${n}: redis: ${error.message}`));
-  const store = new RedisStateStore({ client, prefix: 'resilient-llm-example', timeout: 100 });
+  const store = new RedisStateStore({ client, prefix: 'llm-resilience-example', timeout: 100 });
   // The same name on the same store is the same state, in every process.
   const limiter = new RateLimiter({
     name: 'openai',

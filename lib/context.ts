@@ -64,7 +64,7 @@ export function emit<K extends keyof LLMEvents>(ctx: CallContext, type: K, paylo
       bus.emit(type, payload);
     } catch (error) {
       // A listener that throws must never change the call's outcome.
-      console.warn(`resilient-llm: a '${String(type)}' event listener threw; the call goes on.`, error);
+      console.warn(`llm-resilience: a '${String(type)}' event listener threw; the call goes on.`, error);
     }
   }
 }
@@ -75,7 +75,7 @@ export async function runCallback(ctx: CallContext, name: string, callback: () =
     await callback();
   } catch (error) {
     if (ctx.buses.length > 0) emit(ctx, 'callbackError', { callback: name, error });
-    else console.warn(`resilient-llm: ${name} callback threw; the call goes on.`, error);
+    else console.warn(`llm-resilience: ${name} callback threw; the call goes on.`, error);
   }
 }
 

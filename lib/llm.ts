@@ -38,7 +38,7 @@ export function installWrappers(f: WrapperFactories): void {
 }
 
 function wrappers(): WrapperFactories {
-  if (!factories) throw new Error('resilient-llm: import the package from its entry point (resilient-llm)');
+  if (!factories) throw new Error('llm-resilience: import the package from its entry point (llm-resilience)');
   return factories;
 }
 

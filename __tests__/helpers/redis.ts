@@ -55,7 +55,7 @@ export function freePort(): Promise<number> {
 export async function startRedis(): Promise<RedisServer> {
   requireRedisServer();
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'resilient-llm-redis-'));
+  const dir = mkdtempSync(join(tmpdir(), 'llm-resilience-redis-'));
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {

@@ -11,7 +11,7 @@ import { CallRecorder } from './recorder.js';
 /** Options of a {@link Telemetry}. */
 export interface TelemetryOptions {
   /**
-   * OpenTelemetry spans: `true` uses the global API's tracer `resilient-llm` (a no-op until
+   * OpenTelemetry spans: `true` uses the global API's tracer `llm-resilience` (a no-op until
    * the application registers an SDK), or pass a `Tracer`. Off, no span code runs at all.
    * @default false
    */

@@ -15,7 +15,7 @@ import type { LLMEvents } from './events.js';
 /** The tracer `withTelemetry` uses: none unless asked; `true` is the global API's tracer (a no-op until an SDK is registered). */
 export function resolveTracer(tracing: unknown): Tracer | undefined {
   if (tracing === undefined || tracing === false) return undefined;
-  if (tracing === true) return trace.getTracer('resilient-llm');
+  if (tracing === true) return trace.getTracer('llm-resilience');
   if (typeof (tracing as Tracer | null)?.startSpan === 'function') return tracing as Tracer;
   throw new TypeError(
     `\`tracing\` must be a boolean or an OpenTelemetry Tracer, got ${describeValue(tracing)}`,

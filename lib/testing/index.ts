@@ -1,5 +1,5 @@
 /**
- * `resilient-llm/testing`: a local fault server speaking the OpenAI and Anthropic wire
+ * `llm-resilience/testing`: a local fault server speaking the OpenAI and Anthropic wire
  * formats, for testing retry, fallback and stream handling against real SDK clients.
  */
 export { FaultServer, type FaultServerOptions } from './server.js';

@@ -83,7 +83,7 @@ export class CacheLLM extends WrapperLLM {
     } catch (error) {
       // A throwing `shouldCache` stores nothing and never fails the call.
       if (ctx.buses.length > 0) emit(ctx, 'callbackError', { callback: 'shouldCache', error });
-      else console.warn('resilient-llm: shouldCache threw; the reply was not cached.', error);
+      else console.warn('llm-resilience: shouldCache threw; the reply was not cached.', error);
       return undefined;
     }
   }

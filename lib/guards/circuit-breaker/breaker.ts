@@ -306,7 +306,7 @@ export class CircuitBreaker {
     try {
       this.#events.emit('storeStatus', change);
     } catch (error) {
-      console.warn(`resilient-llm: a storeStatus handler of circuit "${this.name}" threw; ignored.`, error);
+      console.warn(`llm-resilience: a storeStatus handler of circuit "${this.name}" threw; ignored.`, error);
     }
     return heard;
   }
@@ -339,7 +339,7 @@ export class CircuitBreaker {
     try {
       this.#events.emit('stateChange', change);
     } catch (error) {
-      console.warn(`resilient-llm: a stateChange handler of circuit "${this.name}" threw; ignored.`, error);
+      console.warn(`llm-resilience: a stateChange handler of circuit "${this.name}" threw; ignored.`, error);
     }
   }
 }

@@ -355,7 +355,7 @@ export class RateLimiter {
       this.#events.emit('storeStatus', change);
     } catch (error) {
       console.warn(
-        `resilient-llm: a storeStatus handler of rate limiter "${this.name}" threw; ignored.`,
+        `llm-resilience: a storeStatus handler of rate limiter "${this.name}" threw; ignored.`,
         error,
       );
     }

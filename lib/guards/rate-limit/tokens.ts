@@ -54,7 +54,10 @@ let counter: Promise<TokenCounter> | undefined;
 /** `o200k_base` through gpt-tokenizer, loaded once on first use; the approximation if it cannot load. */
 export function openaiCounter(): Promise<TokenCounter> {
   counter ??= loadTokenizer().catch((error: unknown) => {
-    console.warn('resilient-llm: gpt-tokenizer could not load; token estimates use an approximation.', error);
+    console.warn(
+      'llm-resilience: gpt-tokenizer could not load; token estimates use an approximation.',
+      error,
+    );
     return approximateTokens;
   });
   return counter;

@@ -173,8 +173,8 @@ export class StoreLink {
       const what = kind === 'circuit_breaker' ? 'circuit breaker' : 'rate limiter';
       console.warn(
         status === 'degraded'
-          ? `resilient-llm: ${what} "${name}" lost its ${this.store.name} store (${describe(error)}); calls ${policy === 'fail-open' ? 'go on under local state' : 'are refused'} until it answers.`
-          : `resilient-llm: ${what} "${name}" reaches its ${this.store.name} store again.`,
+          ? `llm-resilience: ${what} "${name}" lost its ${this.store.name} store (${describe(error)}); calls ${policy === 'fail-open' ? 'go on under local state' : 'are refused'} until it answers.`
+          : `llm-resilience: ${what} "${name}" reaches its ${this.store.name} store again.`,
       );
     }
   }

@@ -44,7 +44,7 @@ export interface RedisStateStoreOptions {
    * at once and the guard's `onStoreError` policy decides.
    */
   readonly client: RedisClientLike;
-  /** Starts every key, so several applications can share one Redis. @default 'resilient-llm' */
+  /** Starts every key, so several applications can share one Redis. @default 'llm-resilience' */
   readonly prefix?: string;
   /** The longest one store call may take before the guard's `onStoreError` policy decides. @default 100 */
   readonly timeout?: number;
@@ -96,7 +96,7 @@ export class RedisStateStore implements StateStore {
     }
     const {
       client,
-      prefix = 'resilient-llm',
+      prefix = 'llm-resilience',
       timeout = 100,
       retryInterval = 1_000,
       probeLease = 60_000,
