@@ -43,9 +43,12 @@ function instantLLM(lib: Lib) {
     async _ask(): Promise<import('../lib/index.js').Reply> {
       return {
         text: 'ok',
+        content: [{ type: 'text', text: 'ok' }],
+        toolCalls: [],
         model: 'instant',
         provider: 'openai',
         usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+        stopReason: 'stop',
         finishReason: 'stop',
         raw: {},
         attempts: [],

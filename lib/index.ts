@@ -4,16 +4,41 @@ export { LLM } from './llm.js';
 export type { LLMRequest } from './llm.js';
 export { ReplyStream } from './stream.js';
 export type {
+  AssistantMessage,
+  AssistantPart,
   Attempt,
   CallOptions,
+  Capabilities,
+  FilePart,
+  ImagePart,
   Input,
+  JsonSchema,
+  JsonSchemaSpec,
   Message,
   Provider,
+  ProviderOptions,
+  ReasoningPart,
   Reply,
+  SchemaInput,
+  SchemaIssue,
+  StandardSchema,
+  StandardSchemaResult,
+  StopReason,
   StreamChunk,
+  SystemMessage,
+  TextPart,
   TimeoutOptions,
+  ToolCall,
+  ToolCallPart,
+  ToolChoice,
+  ToolMessage,
+  ToolResultPart,
+  ToolSpec,
   Usage,
+  UserMessage,
+  UserPart,
 } from './types.js';
+export { stopReasonOf } from './content/stop-reason.js';
 export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
 export {
   AnthropicLLM,
@@ -43,6 +68,8 @@ export {
   CircuitOpenError,
   RateLimitedError,
   StoreUnavailableError,
+  StructuredOutputError,
+  UnsupportedRequestError,
 } from './errors/classes.js';
 export { retryAfterMs } from './errors/classify.js';
 export { BackoffStrategy, backoffDelay, type BackoffSettings } from './retry/backoff.js';

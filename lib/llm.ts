@@ -1,4 +1,6 @@
 import { type CallContext, emit, openCall } from './context.js';
+import { checkContentOptions } from './content/options.js';
+import { checkMessages } from './content/validate.js';
 import { ReplyStream } from './stream.js';
 import type { EventBus } from './telemetry/events.js';
 import { checkDuration, checkInteger, checkNumber } from './validate.js';
@@ -256,6 +258,7 @@ export function toRequest(input: Input, options: CallOptions): LLMRequest {
   if (!Array.isArray(input) || input.length === 0) {
     throw new TypeError(`\`input\` must be a string or a non-empty Message[], got ${describeValue(input)}`);
   }
+  checkMessages(input);
   return { messages: input, options };
 }
 
@@ -272,6 +275,7 @@ function checkCallOptions(options: CallOptions): void {
   checkDuration('idleTimeout', idleTimeout);
   checkNumber('temperature', temperature, 0);
   checkInteger('maxTokens', maxTokens, 1);
+  checkContentOptions(options);
 }
 
 /** A short, safe picture of a value for error messages. */

@@ -93,11 +93,15 @@ export class FnLLM extends LLM {
   }
 
   #reply(outcome: Outcome, ctx: CallContext): Reply {
+    const text = outcome.text ?? 'ok';
     return {
-      text: outcome.text ?? 'ok',
+      text,
+      content: [{ type: 'text', text }],
+      toolCalls: [],
       model: this.model,
       provider: this.provider,
       usage: outcome.usage ?? USAGE,
+      stopReason: 'stop',
       finishReason: 'stop',
       raw: {},
       attempts: ctx.attempts,

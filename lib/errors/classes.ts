@@ -1,4 +1,4 @@
-import type { Attempt, Provider } from '../types.js';
+import type { AssistantPart, Attempt, Provider, SchemaIssue } from '../types.js';
 
 /** The `kind` of every error the library raises. */
 export type ErrorKind =
@@ -19,7 +19,9 @@ export type ErrorKind =
   | 'fallback_exhausted'
   | 'circuit_open'
   | 'rate_limited_locally'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'structured_output'
+  | 'unsupported';
 
 /** Context every library error carries. */
 export interface LLMErrorOptions {
@@ -108,18 +110,28 @@ export class ConnectionError extends LLMError {
 }
 
 /**
- * A stream ended without its terminal event. `partialText` is what had arrived; the answer is
- * incomplete and is never returned as if it were whole.
+ * A stream ended without its terminal event. `partialText` is the text that had arrived,
+ * `partialContent` every part that had (text, reasoning, tool calls — a tool call cut in its
+ * arguments holds the arguments received, unparsed, as its `input`); the answer is incomplete
+ * and is never returned as if it were whole.
  */
 export class StreamInterruptedError extends LLMError {
   override readonly name = 'StreamInterruptedError' as const;
   readonly kind = 'stream_interrupted' as const;
   static override readonly retryableByDefault = true;
   readonly partialText: string;
+  /** The parts that had arrived; its text parts hold exactly the text shown. */
+  readonly partialContent: readonly AssistantPart[];
 
-  constructor(message: string, partialText: string, options: LLMErrorOptions = {}) {
+  constructor(
+    message: string,
+    partialText: string,
+    options: LLMErrorOptions & { readonly partialContent?: readonly AssistantPart[] } = {},
+  ) {
     super(message, options);
     this.partialText = partialText;
+    this.partialContent =
+      options.partialContent ?? (partialText === '' ? [] : [{ type: 'text', text: partialText }]);
   }
 }
 
@@ -215,6 +227,56 @@ export class StoreUnavailableError extends LLMError {
     super(message, options);
     this.guard = guard;
     this.store = store;
+  }
+}
+
+/**
+ * The answer was not what the request asked for: tool-call arguments or a structured answer
+ * (`schema`, `choices`) that are not valid JSON, or fail the schema. `text` is what the model
+ * sent; `issues` the validation failures (absent for invalid JSON). Not retried by default
+ * (`retryOn: ['structured_output']` opts in); falls back by default.
+ *
+ * @example
+ * try { await llm.ask('Extract', { schema }) } catch (e) { if (e instanceof StructuredOutputError) log.warn(e.issues) }
+ */
+export class StructuredOutputError extends LLMError {
+  override readonly name = 'StructuredOutputError' as const;
+  readonly kind = 'structured_output' as const;
+  /** The model's raw answer (or the tool call's arguments). */
+  readonly text: string;
+  /** What failed validation; absent when the text is not JSON at all. */
+  readonly issues: readonly SchemaIssue[] | undefined;
+
+  constructor(
+    message: string,
+    text: string,
+    issues: readonly SchemaIssue[] | undefined,
+    options: LLMErrorOptions = {},
+  ) {
+    super(message, options);
+    this.text = text;
+    this.issues = issues;
+  }
+}
+
+/**
+ * The request needs what this LLM cannot do (its `capabilities`: tools, images, files, schema,
+ * reasoning). Raised before any request is sent. Not retried; a fallback chain moves on to its
+ * next LLM at once.
+ *
+ * @example
+ * const local = new OpenAILLM('llama3', { baseURL, capabilities: { images: false } });
+ * local.withFallbacks([new OpenAILLM('gpt-4o')]).ask([{ role: 'user', content: [{ type: 'image', image: url }] }]);
+ */
+export class UnsupportedRequestError extends LLMError {
+  override readonly name = 'UnsupportedRequestError' as const;
+  readonly kind = 'unsupported' as const;
+  /** The capabilities the request needed and the LLM lacks, e.g. `['images']`. */
+  readonly missing: readonly string[];
+
+  constructor(message: string, missing: readonly string[], options: LLMErrorOptions = {}) {
+    super(message, options);
+    this.missing = missing;
   }
 }
 

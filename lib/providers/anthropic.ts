@@ -148,6 +148,8 @@ export class AnthropicLLM extends ProviderLLM {
     if (system !== undefined) systemParts.push(system);
     const wire: MessageCreateParamsBase['messages'] = [];
     for (const m of messages) {
+      if (typeof m.content !== 'string' || m.role === 'tool')
+        throw new TypeError('content parts are not translated for Anthropic yet');
       if (m.role === 'system') systemParts.push(m.content);
       else wire.push({ role: m.role, content: m.content });
     }

@@ -149,7 +149,11 @@ export class OpenAILLM extends ProviderLLM {
     const { system, temperature, maxTokens } = this.settings(options);
     const wire: ChatCompletionMessageParam[] =
       system === undefined ? [] : [{ role: 'system', content: system }];
-    for (const m of messages) wire.push({ role: m.role, content: m.content });
+    for (const m of messages) {
+      if (typeof m.content !== 'string' || m.role === 'tool')
+        throw new TypeError('content parts are not translated for OpenAI yet');
+      wire.push({ role: m.role, content: m.content });
+    }
     return {
       ...options.extra,
       model: this.model,

@@ -2,7 +2,19 @@ import type { CallContext } from '../context.js';
 import { emit } from '../context.js';
 import { LLMError, StreamInterruptedError, TimeoutError } from '../errors/classes.js';
 import { LLM, type LLMRequest } from '../llm.js';
-import type { Attempt, CallOptions, Provider, Reply, StreamChunk, TimeoutOptions, Usage } from '../types.js';
+import { stopReasonOf } from '../content/stop-reason.js';
+import { textOf, toolCallsOf } from '../content/text.js';
+import type {
+  AssistantPart,
+  Attempt,
+  CallOptions,
+  Provider,
+  Reply,
+  StopReason,
+  StreamChunk,
+  TimeoutOptions,
+  Usage,
+} from '../types.js';
 import { checkDuration, checkInteger, checkNumber } from '../validate.js';
 
 /** What a provider reads off one streamed SDK event. */
@@ -17,13 +29,36 @@ export interface StreamUpdate {
   readonly terminal?: boolean;
 }
 
-/** A completed non-streamed answer, as a provider reads it off its SDK's response. */
+/**
+ * A completed non-streamed answer, as a provider reads it off its SDK's response: `content`
+ * (its parts), or just `text` for a text-only provider.
+ */
 export interface Completion {
-  readonly text: string;
+  readonly content?: readonly AssistantPart[];
+  readonly text?: string;
   readonly model: string;
   readonly finishReason: string;
+  /** @default stopReasonOf(finishReason) */
+  readonly stopReason?: StopReason;
   readonly usage: Usage;
   readonly raw: unknown;
+}
+
+/** The reply-shaped part of a completion: text, content, tool calls and stop reason, one consistent set. */
+export function completionFields(
+  done: Completion,
+): Pick<Reply, 'text' | 'content' | 'toolCalls' | 'stopReason' | 'model' | 'finishReason' | 'usage' | 'raw'> {
+  const content = done.content ?? (done.text ? [{ type: 'text' as const, text: done.text }] : []);
+  return {
+    text: done.content === undefined ? (done.text ?? '') : textOf(content),
+    content,
+    toolCalls: toolCallsOf(content),
+    stopReason: done.stopReason ?? stopReasonOf(done.finishReason),
+    model: done.model,
+    finishReason: done.finishReason,
+    usage: done.usage,
+    raw: done.raw,
+  };
 }
 
 /** Receives an SDK response's headers; given to `complete`/`open` only when a layer listens. */
@@ -113,7 +148,7 @@ export abstract class ProviderLLM extends LLM {
     try {
       const done = await this.complete(request, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
       this.#record(ctx, startedAt, undefined);
-      return { ...done, provider: this.provider, attempts: ctx.attempts };
+      return { ...completionFields(done), provider: this.provider, attempts: ctx.attempts };
     } catch (raw) {
       const error = this.#failure(raw, ctx, attempt?.signal);
       this.#record(ctx, startedAt, error);
@@ -178,7 +213,11 @@ export abstract class ProviderLLM extends LLM {
     }
     this.#record(ctx, startedAt, undefined);
     const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-    return { text, model, provider: this.provider, usage, finishReason, raw, attempts: ctx.attempts };
+    return {
+      ...completionFields({ text, model, finishReason, usage, raw }),
+      provider: this.provider,
+      attempts: ctx.attempts,
+    };
   }
 
   /** Cancellation wins; then our own stall timers; then the SDK error, classified. After text, any failure is an interruption. */

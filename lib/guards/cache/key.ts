@@ -24,7 +24,7 @@ export function cacheRequest(provider: Provider, model: string, request: LLMRequ
     provider,
     model,
     // Only what providers send: extra fields on a message never reach the wire.
-    messages: request.messages.map(({ role, content }) => ({ role, content })),
+    messages: request.messages.map(({ role, content }) => ({ role, content }) as Message),
     ...(system === undefined ? {} : { system }),
     ...(temperature === undefined ? {} : { temperature }),
     ...(maxTokens === undefined ? {} : { maxTokens }),

@@ -15,6 +15,7 @@
  * - Output: the call's `maxTokens`, else the limiter's `expectedOutputTokens`.
  * - Framing: 3 tokens per message and 3 to prime the reply, as OpenAI's chat format counts them.
  */
+import { readableText } from '../../content/text.js';
 import type { LLMRequest } from '../../llm.js';
 import type { Provider } from '../../types.js';
 
@@ -34,7 +35,7 @@ export async function estimateRequestTokens(
   const { messages, options } = request;
   let tokens = REPLY_PRIMING;
   if (options.system !== undefined) tokens += PER_MESSAGE + count(options.system);
-  for (const message of messages) tokens += PER_MESSAGE + count(message.content);
+  for (const message of messages) tokens += PER_MESSAGE + count(readableText(message));
   return tokens + (options.maxTokens ?? expectedOutputTokens);
 }
 
