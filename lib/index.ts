@@ -128,3 +128,12 @@ export {
 export type { OutcomeCounts } from './telemetry/counters.js';
 export { TelemetryLLM } from './telemetry/wrapper.js';
 export type { HealthCheckOptions, ModelHealth } from './health.js';
+export { runTools, tool } from './tools/run.js';
+export type {
+  RunToolsOptions,
+  RunToolsResult,
+  Tool,
+  ToolExecuteOptions,
+  ToolInput,
+  ToolSet,
+} from './tools/types.js';
