@@ -223,3 +223,30 @@ describe('capabilities', () => {
     await expect(noTools.ask('hi')).rejects.toBeInstanceOf(UnsupportedRequestError);
   });
 });
+
+describe('a cached tool-call reply', () => {
+  it('streams its tool-call chunks, with no request', async () => {
+    const llm = anthropic('claude-haiku-4-5~reply=anthropiccall').withCache();
+    const asked = await llm.ask('Weather in Oslo?', { tools });
+    const stream = llm.stream('Weather in Oslo?', { tools });
+    const chunks: StreamChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(server.hits()).toHaveLength(1);
+    expect(chunks).toEqual([
+      {
+        type: 'tool-call-delta',
+        id: 'toolu_01A',
+        name: 'get_weather',
+        inputDelta: '{"city":"Oslo"}',
+        text: '',
+      },
+      { type: 'tool-call', id: 'toolu_01A', name: 'get_weather', input: { city: 'Oslo' }, text: '' },
+    ]);
+    const reply = await stream.finalReply();
+    expect([reply.toolCalls, reply.content, reply.stopReason]).toEqual([
+      asked.toolCalls,
+      asked.content,
+      asked.stopReason,
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import { replayChunks } from '../../content/replay.js';
 import { type CallContext, emit, throwIfAborted } from '../../context.js';
 import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.js';
 import { raceAbort } from '../../sleep.js';
@@ -62,7 +63,7 @@ export class CacheLLM extends WrapperLLM {
     const stored = this.cache._lookup(key);
     if (stored) {
       const reply = this.#hit(ctx, key, stored);
-      for (const text of chunksOf(reply.text)) yield { type: 'text', text };
+      yield* replayChunks(reply);
       return reply;
     }
     emit(ctx, 'cacheMiss', this.#event(key));
