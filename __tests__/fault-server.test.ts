@@ -546,9 +546,11 @@ describe('FaultServer streaming faults', () => {
       ' from',
       ' gpt-4o.',
     ]);
+    // A block's start goes out with its first delta: before it, only message_start.
     const an = await streamAnthropic({ malformed_after: 0 });
     const bad = an.frames.findIndex((f) => f.data === '{not json');
-    expect(an.frames[bad - 1]?.event).toBe('ping');
+    expect(an.frames[bad - 1]?.event).toBe('message_start');
+    expect(an.frames[bad + 1]?.event).toBe('content_block_start');
     expect(an.frames.at(-1)?.event).toBe('message_stop');
   });
 
@@ -680,6 +682,7 @@ describe('FaultServer hit log', () => {
         at: expect.any(Number),
         fault: {},
         outcome: 'ok',
+        body: { model: 'gpt-4o', messages },
       },
       {
         model: 'claude-haiku-4-5~status=503',
@@ -689,6 +692,7 @@ describe('FaultServer hit log', () => {
         at: expect.any(Number),
         fault: { status: 503 },
         outcome: 'status:503',
+        body: { model: 'claude-haiku-4-5~status=503', max_tokens: 100, messages, stream: true },
       },
       {
         model: 'gpt-4o',
@@ -698,6 +702,7 @@ describe('FaultServer hit log', () => {
         at: expect.any(Number),
         fault: {},
         outcome: 'ok',
+        body: { model: 'gpt-4o', messages, stream: true },
       },
     ]);
     expect(all.hits[0]!.at).toBeGreaterThanOrEqual(before);
