@@ -36,6 +36,8 @@ export class PartsBuilder {
   readonly #open = new Map<number, OpenCall>();
   readonly #context: LLMErrorOptions;
   #text = '';
+  /** The next text or reasoning starts a part of its own. */
+  #fresh = false;
 
   constructor(context: LLMErrorOptions) {
     this.#context = context;
@@ -48,14 +50,14 @@ export class PartsBuilder {
 
   addText(delta: string): StreamChunk {
     this.#text += delta;
-    const last = this.#parts[this.#parts.length - 1];
+    const last = this.#last();
     if (last?.type === 'text') last.text += delta;
     else this.#parts.push({ type: 'text', text: delta });
     return { type: 'text', text: delta };
   }
 
   addReasoning(delta: string): StreamChunk | undefined {
-    const last = this.#parts[this.#parts.length - 1];
+    const last = this.#last();
     if (last?.type === 'reasoning') last.text += delta;
     else this.#parts.push({ type: 'reasoning', text: delta });
     return delta === '' ? undefined : { type: 'reasoning', text: delta };
@@ -107,6 +109,20 @@ export class PartsBuilder {
     const input = parseToolInput(call.args, call.name, this.#context);
     this.#parts[call.slot] = { type: 'tool-call', id: call.id, name: call.name, input, complete: true };
     return { type: 'tool-call', id: call.id, name: call.name, input, text: '' };
+  }
+
+  /** The provider starts a new block: the next text or reasoning is a part of its own. */
+  startPart(): void {
+    this.#fresh = true;
+  }
+
+  /** The part to append to, unless a new one must start. */
+  #last(): Building | undefined {
+    if (this.#fresh) {
+      this.#fresh = false;
+      return undefined;
+    }
+    return this.#parts[this.#parts.length - 1];
   }
 
   /** Completes every open call: the answer is finished. */

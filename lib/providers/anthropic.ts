@@ -4,21 +4,25 @@ import Anthropic, {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
-import type { LLMRequest } from '../llm.js';
 import type { TimeoutOptions } from '../types.js';
+import { anthropicBody, answerTool } from './anthropic-request.js';
+import { anthropicCompletion, anthropicStreamUpdate, answerAsText } from './anthropic-reply.js';
+import type { ContentOptions } from './defaults.js';
 import {
   type Completion,
   type HeaderListener,
   ProviderLLM,
+  type ProviderRequest,
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
 import { secretsOf } from './secrets.js';
 
+export { DEFAULT_ANTHROPIC_MAX_TOKENS } from './anthropic-request.js';
+
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
-export interface AnthropicLLMOptions extends TimeoutOptions {
+export interface AnthropicLLMOptions extends TimeoutOptions, ContentOptions {
   /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
   readonly client?: Anthropic;
   /** @default process.env.ANTHROPIC_API_KEY */
@@ -35,9 +39,6 @@ export interface AnthropicLLMOptions extends TimeoutOptions {
   readonly maxTokens?: number;
   readonly system?: string;
 }
-
-/** The `max_tokens` sent when neither the constructor nor the call names one. */
-export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 const SDK: SdkErrors<APIError> = {
   APIError,
@@ -78,59 +79,35 @@ export class AnthropicLLM extends ProviderLLM {
   }
 
   protected async complete(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion> {
     const message = await withHeaders(
-      this.#client.messages.create({ ...this.#params(request), stream: false }, { signal, maxRetries: 0 }),
+      this.#client.messages.create({ ...this.#body(request), stream: false }, { signal, maxRetries: 0 }),
       onHeaders,
     );
-    let text = '';
-    for (const block of message.content) if (block.type === 'text') text += block.text;
-    const { input_tokens: inputTokens, output_tokens: outputTokens } = message.usage;
-    return {
-      text,
-      model: message.model,
-      finishReason: message.stop_reason ?? 'unknown',
-      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
-      raw: message,
-    };
+    return anthropicCompletion(message, answerTool(request)?.name, {
+      provider: 'anthropic',
+      model: this.model,
+    });
   }
 
   protected async open(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
-    return withHeaders(
-      this.#client.messages.create({ ...this.#params(request), stream: true }, { signal, maxRetries: 0 }),
+    const events = await withHeaders(
+      this.#client.messages.create({ ...this.#body(request), stream: true }, { signal, maxRetries: 0 }),
       onHeaders,
     );
+    const answer = answerTool(request)?.name;
+    return answer === undefined ? events : answerAsText(events, answer);
   }
 
   protected read(event: unknown): StreamUpdate | undefined {
-    const e = event as RawMessageStreamEvent;
-    switch (e.type) {
-      case 'message_start':
-        return {
-          model: e.message.model,
-          inputTokens: e.message.usage.input_tokens,
-          outputTokens: e.message.usage.output_tokens,
-        };
-      case 'content_block_delta':
-        return e.delta.type === 'text_delta' ? { text: e.delta.text } : undefined;
-      case 'message_delta':
-        return {
-          finishReason: e.delta.stop_reason ?? undefined,
-          outputTokens: e.usage.output_tokens,
-          ...(e.usage.input_tokens == null ? {} : { inputTokens: e.usage.input_tokens }),
-        };
-      case 'message_stop':
-        return { terminal: true };
-      default:
-        return undefined;
-    }
+    return anthropicStreamUpdate(event);
   }
 
   protected classify(error: unknown): unknown {
@@ -141,25 +118,7 @@ export class AnthropicLLM extends ProviderLLM {
     await this.#client.models.list({ limit: 1 }, { signal, maxRetries: 0 });
   }
 
-  #params(request: LLMRequest): MessageCreateParamsBase {
-    const { options, messages } = request;
-    const systemParts: string[] = [];
-    const { system, temperature, maxTokens } = this.settings(options);
-    if (system !== undefined) systemParts.push(system);
-    const wire: MessageCreateParamsBase['messages'] = [];
-    for (const m of messages) {
-      if (typeof m.content !== 'string' || m.role === 'tool')
-        throw new TypeError('content parts are not translated for Anthropic yet');
-      if (m.role === 'system') systemParts.push(m.content);
-      else wire.push({ role: m.role, content: m.content });
-    }
-    return {
-      ...options.extra,
-      model: this.model,
-      max_tokens: maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
-      messages: wire,
-      ...(systemParts.length === 0 ? {} : { system: systemParts.join('\n\n') }),
-      ...(temperature === undefined ? {} : { temperature }),
-    };
+  #body(request: ProviderRequest): ReturnType<typeof anthropicBody> {
+    return anthropicBody(request, this.model, this.settings(request.options));
   }
 }

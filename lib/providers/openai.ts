@@ -1,23 +1,22 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type {
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsBase,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
-import type { LLMRequest } from '../llm.js';
+import type { ContentOptions } from './defaults.js';
 import type { TimeoutOptions } from '../types.js';
+import { openaiBody } from './openai-request.js';
+import { openaiCompletion, openaiStreamUpdate } from './openai-reply.js';
 import {
   type Completion,
   type HeaderListener,
   ProviderLLM,
+  type ProviderRequest,
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
-export interface OpenAILLMOptions extends TimeoutOptions {
+export interface OpenAILLMOptions extends TimeoutOptions, ContentOptions {
   /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
   readonly client?: OpenAI;
   /** @default process.env.OPENAI_API_KEY */
@@ -80,40 +79,28 @@ export class OpenAILLM extends ProviderLLM {
   }
 
   protected async complete(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion> {
     const response = await withHeaders(
       this.#client.chat.completions.create(
-        { ...this.#params(request), stream: false },
+        { ...this.#body(request), stream: false },
         { signal, maxRetries: 0 },
       ),
       onHeaders,
     );
-    const choice = response.choices[0];
-    const usage = response.usage;
-    return {
-      text: choice?.message.content ?? '',
-      model: response.model,
-      finishReason: choice?.finish_reason ?? 'unknown',
-      usage: {
-        inputTokens: usage?.prompt_tokens ?? 0,
-        outputTokens: usage?.completion_tokens ?? 0,
-        totalTokens: usage?.total_tokens ?? 0,
-      },
-      raw: response,
-    };
+    return openaiCompletion(response, { provider: 'openai', model: this.model });
   }
 
   protected async open(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
     return withHeaders(
       this.#client.chat.completions.create(
-        { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
+        { ...this.#body(request), stream: true, stream_options: { include_usage: true } },
         { signal, maxRetries: 0 },
       ),
       onHeaders,
@@ -121,19 +108,7 @@ export class OpenAILLM extends ProviderLLM {
   }
 
   protected read(event: unknown): StreamUpdate | undefined {
-    const chunk = event as ChatCompletionChunk;
-    const choice = chunk.choices?.[0];
-    const usage = chunk.usage;
-    const finishReason = choice?.finish_reason ?? undefined;
-    return {
-      model: chunk.model,
-      text: choice?.delta?.content ?? undefined,
-      finishReason,
-      inputTokens: usage?.prompt_tokens,
-      outputTokens: usage?.completion_tokens,
-      // The usage chunk comes last; `[DONE]` after it carries nothing, so we need not wait for it.
-      terminal: usage != null,
-    };
+    return openaiStreamUpdate(event as ChatCompletionChunk);
   }
 
   protected classify(error: unknown): unknown {
@@ -144,22 +119,7 @@ export class OpenAILLM extends ProviderLLM {
     await this.#client.models.list({ signal, maxRetries: 0 });
   }
 
-  #params(request: LLMRequest): ChatCompletionCreateParamsBase {
-    const { options, messages } = request;
-    const { system, temperature, maxTokens } = this.settings(options);
-    const wire: ChatCompletionMessageParam[] =
-      system === undefined ? [] : [{ role: 'system', content: system }];
-    for (const m of messages) {
-      if (typeof m.content !== 'string' || m.role === 'tool')
-        throw new TypeError('content parts are not translated for OpenAI yet');
-      wire.push({ role: m.role, content: m.content });
-    }
-    return {
-      ...options.extra,
-      model: this.model,
-      messages: wire,
-      ...(temperature === undefined ? {} : { temperature }),
-      ...(maxTokens === undefined ? {} : { max_completion_tokens: maxTokens }),
-    };
+  #body(request: ProviderRequest): ReturnType<typeof openaiBody> {
+    return openaiBody(request, this.model, this.settings(request.options));
   }
 }

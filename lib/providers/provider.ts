@@ -1,91 +1,53 @@
+import { checkCapabilities, neededCapabilities, resolveCapabilities } from '../content/capabilities.js';
+import { PartsBuilder } from '../content/parts.js';
+import { mergeTools, prepareRequest, type ProviderRequest } from '../content/prepare.js';
 import type { CallContext } from '../context.js';
 import { emit } from '../context.js';
-import { LLMError, StreamInterruptedError, TimeoutError } from '../errors/classes.js';
+import { LLMError, StreamInterruptedError, StructuredOutputError, TimeoutError } from '../errors/classes.js';
 import { LLM, type LLMRequest } from '../llm.js';
-import { stopReasonOf } from '../content/stop-reason.js';
-import { textOf, toolCallsOf } from '../content/text.js';
 import type {
-  AssistantPart,
   Attempt,
   CallOptions,
+  Capabilities,
   Provider,
   Reply,
   StopReason,
   StreamChunk,
   TimeoutOptions,
-  Usage,
 } from '../types.js';
-import { checkDuration, checkInteger, checkNumber } from '../validate.js';
+import {
+  type Completion,
+  type CompletionFields,
+  completionFields,
+  type HeaderListener,
+  type StreamUpdate,
+} from './completion.js';
+import { checkDefaults, type ProviderDefaults } from './defaults.js';
+import { AttemptTimers } from './timers.js';
 
-/** What a provider reads off one streamed SDK event. */
-export interface StreamUpdate {
-  readonly text?: string;
-  readonly finishReason?: string;
-  readonly inputTokens?: number;
-  readonly outputTokens?: number;
-  /** The model named by the response. */
-  readonly model?: string;
-  /** The provider's last event: stop reading now (a stream lacking `[DONE]` then still finishes promptly). */
-  readonly terminal?: boolean;
-}
-
-/**
- * A completed non-streamed answer, as a provider reads it off its SDK's response: `content`
- * (its parts), or just `text` for a text-only provider.
- */
-export interface Completion {
-  readonly content?: readonly AssistantPart[];
-  readonly text?: string;
-  readonly model: string;
-  readonly finishReason: string;
-  /** @default stopReasonOf(finishReason) */
-  readonly stopReason?: StopReason;
-  readonly usage: Usage;
-  readonly raw: unknown;
-}
-
-/** The reply-shaped part of a completion: text, content, tool calls and stop reason, one consistent set. */
-export function completionFields(
-  done: Completion,
-): Pick<Reply, 'text' | 'content' | 'toolCalls' | 'stopReason' | 'model' | 'finishReason' | 'usage' | 'raw'> {
-  const content = done.content ?? (done.text ? [{ type: 'text' as const, text: done.text }] : []);
-  return {
-    text: done.content === undefined ? (done.text ?? '') : textOf(content),
-    content,
-    toolCalls: toolCallsOf(content),
-    stopReason: done.stopReason ?? stopReasonOf(done.finishReason),
-    model: done.model,
-    finishReason: done.finishReason,
-    usage: done.usage,
-    raw: done.raw,
-  };
-}
-
-/** Receives an SDK response's headers; given to `complete`/`open` only when a layer listens. */
-export type HeaderListener = (headers: Headers) => void;
-
-/** An SDK call's promise (the `APIPromise` of both SDKs): awaitable, and able to show its raw response. */
-export interface SdkPromise<T> extends PromiseLike<T> {
-  withResponse(): Promise<{ data: T; response: Response }>;
-}
-
-/** An SDK call's result, first handing its response headers to `onHeaders` if there is one (else the call itself, untouched). */
-export function withHeaders<T>(call: SdkPromise<T>, onHeaders: HeaderListener | undefined): PromiseLike<T> {
-  if (onHeaders === undefined) return call;
-  return call.withResponse().then(({ data, response }) => {
-    onHeaders(response.headers);
-    return data;
-  });
-}
+export {
+  type Completion,
+  completionFields,
+  type HeaderListener,
+  type SdkPromise,
+  type StreamUpdate,
+  withHeaders,
+} from './completion.js';
+export type { ProviderRequest } from '../content/prepare.js';
+export type { ProviderDefaults } from './defaults.js';
 
 /**
- * The shared mechanics of one request to a provider: recording the attempt, timeouts and
- * cancellation, classifying errors, and turning a stream cut mid-way into a
- * `StreamInterruptedError`. A provider supplies only the SDK calls and the readers.
+ * The shared mechanics of one request to a provider: resolving the request's content (tools,
+ * structured output, provider options) and checking `capabilities` before anything is sent,
+ * recording the attempt, timeouts and cancellation, classifying errors, building the reply's
+ * parts from a stream, and turning a stream cut mid-way into a `StreamInterruptedError`. A
+ * provider supplies only the SDK calls and the translation.
  */
 export abstract class ProviderLLM extends LLM {
   readonly model: string;
   abstract override readonly provider: Provider;
+  /** What this LLM can take; a request needing more fails with `UnsupportedRequestError` before it is sent. */
+  readonly capabilities: Capabilities;
   readonly #defaults: ProviderDefaults;
 
   protected constructor(model: string, defaults: ProviderDefaults) {
@@ -95,6 +57,7 @@ export abstract class ProviderLLM extends LLM {
     }
     this.model = model;
     this.#defaults = checkDefaults(defaults);
+    this.capabilities = resolveCapabilities(defaults.capabilities);
   }
 
   describe(): string {
@@ -103,13 +66,13 @@ export abstract class ProviderLLM extends LLM {
 
   /** The SDK's JSON call. */
   protected abstract complete(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion>;
   /** The SDK's streaming call: resolves once the response has started. */
   protected abstract open(
-    request: LLMRequest,
+    request: ProviderRequest,
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>>;
@@ -140,15 +103,17 @@ export abstract class ProviderLLM extends LLM {
   }
 
   async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+    const prepared = await this.#prepare(request); // before any request: nothing is sent or recorded on failure
     const startedAt = Date.now();
     const timeout = this.#option(request.options, 'timeout');
     // Without a timeout the caller's signal serves as it is: no controller, no timer.
     const attempt = timeout === undefined ? undefined : new AttemptTimers(ctx.signal, this);
     attempt?.arm('timeout', timeout);
     try {
-      const done = await this.complete(request, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
+      const done = await this.complete(prepared, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
+      const reply = await this.#structured(prepared, completionFields(done));
       this.#record(ctx, startedAt, undefined);
-      return { ...completionFields(done), provider: this.provider, attempts: ctx.attempts };
+      return { ...reply, provider: this.provider, attempts: ctx.attempts };
     } catch (raw) {
       const error = this.#failure(raw, ctx, attempt?.signal);
       this.#record(ctx, startedAt, error);
@@ -159,6 +124,7 @@ export abstract class ProviderLLM extends LLM {
   }
 
   async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+    const prepared = await this.#prepare(request);
     const startedAt = Date.now();
     const { options } = request;
     const attempt = new AttemptTimers(ctx.signal, this);
@@ -167,43 +133,47 @@ export abstract class ProviderLLM extends LLM {
     attempt.arm('firstChunkTimeout', this.#option(options, 'firstChunkTimeout'));
     attempt.arm('idleTimeout', idleTimeout);
 
-    let text = '';
+    const parts = new PartsBuilder({ provider: this.provider, model: this.model });
+    let shown = false;
     let finishReason: string | undefined;
+    let stopReason: StopReason | undefined;
     let model = this.model;
     let raw: unknown;
-    let inputTokens = 0;
-    let outputTokens = 0;
+    const usage = { inputTokens: 0, outputTokens: 0, reasoningTokens: -1, cachedInputTokens: -1 };
     try {
-      const events = await this.open(request, attempt.signal, this.#headerListener(ctx));
+      const events = await this.open(prepared, attempt.signal, this.#headerListener(ctx));
       attempt.disarm('timeout'); // the response has started
       for await (const event of events) {
         attempt.arm('idleTimeout', idleTimeout);
         const update = this.read(event);
         if (update === undefined) continue;
         if (update.model) model = update.model;
-        if (update.inputTokens !== undefined) inputTokens = update.inputTokens;
-        if (update.outputTokens !== undefined) outputTokens = update.outputTokens;
+        readUsage(usage, update);
+        if (update.stopReason !== undefined) stopReason = update.stopReason;
+        const chunks = chunksOf(parts, update);
         if (update.finishReason !== undefined) {
+          chunks.push(...parts.finish()); // may throw: arguments that are not JSON
           finishReason = update.finishReason;
           raw = event;
         }
-        if (update.text) {
+        for (const chunk of chunks) {
           attempt.disarm('firstChunkTimeout');
-          text += update.text;
-          yield { type: 'text', text: update.text };
+          shown = true;
+          yield chunk;
         }
         if (update.terminal) break;
       }
       if (finishReason === undefined) {
-        throw new StreamInterruptedError('The stream ended without its terminal event', text, {
+        throw new StreamInterruptedError('The stream ended without its terminal event', parts.shownText, {
           provider: this.provider,
           model: this.model,
+          partialContent: parts.content(),
         });
       }
     } catch (rawError) {
       // A failure after the terminal event (a stalled or cut `[DONE]`) loses nothing: the answer is whole.
       if (finishReason === undefined) {
-        const error = this.#failure(rawError, ctx, attempt.signal, text);
+        const error = this.#failure(rawError, ctx, attempt.signal, shown ? parts : undefined);
         this.#record(ctx, startedAt, error);
         throw error;
       }
@@ -211,24 +181,75 @@ export abstract class ProviderLLM extends LLM {
       // Also runs when the consumer leaves early: aborting closes the socket.
       attempt.dispose(finishReason === undefined);
     }
+    const { inputTokens, outputTokens, reasoningTokens, cachedInputTokens } = usage;
+    const fields = completionFields({
+      content: parts.content(),
+      model,
+      finishReason,
+      ...(stopReason === undefined ? {} : { stopReason }),
+      usage: {
+        inputTokens,
+        outputTokens,
+        totalTokens: inputTokens + outputTokens,
+        ...(reasoningTokens < 0 ? {} : { reasoningTokens }),
+        ...(cachedInputTokens < 0 ? {} : { cachedInputTokens }),
+      },
+      raw,
+    });
+    let reply: CompletionFields & Pick<Reply, 'object' | 'choice'>;
+    try {
+      reply = await this.#structured(prepared, fields);
+    } catch (error) {
+      this.#record(ctx, startedAt, error);
+      throw error;
+    }
     this.#record(ctx, startedAt, undefined);
-    const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+    return { ...reply, provider: this.provider, attempts: ctx.attempts };
+  }
+
+  /**
+   * Resolves the request for this provider and checks it against `capabilities`; throws
+   * `UnsupportedRequestError` (or a `TypeError` for a bad tool or schema) before any request.
+   */
+  async #prepare(request: LLMRequest): Promise<ProviderRequest> {
+    const content = this.#defaults;
+    const tools = mergeTools(content.tools, request.options.tools);
+    checkCapabilities(this.capabilities, neededCapabilities(request.messages, request.options, tools), this);
+    return prepareRequest(request, this.provider, content);
+  }
+
+  /** With `schema` or `choices`, the answer's `object` or `choice` (not for a turn of tool calls). */
+  async #structured(
+    request: ProviderRequest,
+    fields: CompletionFields,
+  ): Promise<CompletionFields & Pick<Reply, 'object' | 'choice'>> {
+    const { output } = request;
+    if (output === undefined || fields.toolCalls.length > 0) return fields;
     return {
-      ...completionFields({ text, model, finishReason, usage, raw }),
-      provider: this.provider,
-      attempts: ctx.attempts,
+      ...fields,
+      ...(await output.read(fields.text, { provider: this.provider, model: fields.model })),
     };
   }
 
-  /** Cancellation wins; then our own stall timers; then the SDK error, classified. After text, any failure is an interruption. */
-  #failure(raw: unknown, ctx: CallContext, own: AbortSignal | undefined, partialText = ''): unknown {
+  /**
+   * Cancellation wins; then our own stall timers; then the SDK error, classified. After any
+   * chunk has been shown, any failure but a structured-output one is an interruption.
+   */
+  #failure(raw: unknown, ctx: CallContext, own: AbortSignal | undefined, shown?: PartsBuilder): unknown {
     if (ctx.onHeaders) this.#errorHeaders(ctx.onHeaders, raw);
     if (ctx.signal?.aborted) return ctx.signal.reason;
     const error = own?.aborted && own.reason instanceof TimeoutError ? own.reason : this.classify(raw);
-    if (partialText === '' || !(error instanceof LLMError) || error instanceof StreamInterruptedError)
+    if (
+      shown === undefined ||
+      !(error instanceof LLMError) ||
+      error instanceof StreamInterruptedError ||
+      error instanceof StructuredOutputError
+    ) {
       return error;
+    }
+    const partialText = shown.shownText;
     return new StreamInterruptedError(
-      `The stream was cut after ${partialText.length} characters: ${error.message}`,
+      `The stream was cut after ${partialText.length} characters of text: ${error.message}`,
       partialText,
       {
         provider: this.provider,
@@ -237,6 +258,7 @@ export abstract class ProviderLLM extends LLM {
         requestId: error.requestId,
         retryAfterMs: error.retryAfterMs,
         cause: error,
+        partialContent: shown.content(),
       },
     );
   }
@@ -255,23 +277,12 @@ export abstract class ProviderLLM extends LLM {
   }
 
   #record(ctx: CallContext, startedAt: number, error: unknown): void {
+    const durationMs = Date.now() - startedAt;
+    const { model, provider } = this;
     const attempt: Attempt =
       error === undefined
-        ? {
-            model: this.model,
-            provider: this.provider,
-            startedAt,
-            durationMs: Date.now() - startedAt,
-            outcome: 'success',
-          }
-        : {
-            model: this.model,
-            provider: this.provider,
-            startedAt,
-            durationMs: Date.now() - startedAt,
-            outcome: 'error',
-            error,
-          };
+        ? { model, provider, startedAt, durationMs, outcome: 'success' }
+        : { model, provider, startedAt, durationMs, outcome: 'error', error };
     ctx.attempts.push(attempt);
     emit(ctx, 'attempt', attempt);
   }
@@ -291,69 +302,27 @@ export abstract class ProviderLLM extends LLM {
   }
 }
 
-/** What every provider takes as defaults for its calls; call options override each. */
-export interface ProviderDefaults extends TimeoutOptions {
-  readonly system?: string;
-  readonly temperature?: number;
-  readonly maxTokens?: number;
+/** The chunks one update shows, in order: reasoning, text, tool-call pieces, a completed call. */
+function chunksOf(parts: PartsBuilder, update: StreamUpdate): StreamChunk[] {
+  const chunks: StreamChunk[] = [];
+  if (update.newPart) parts.startPart();
+  if (update.reasoning) chunks.push(parts.addReasoning(update.reasoning)!);
+  if (update.signature) parts.addSignature(update.signature);
+  if (update.text) chunks.push(parts.addText(update.text));
+  for (const delta of update.toolCalls ?? []) chunks.push(...parts.toolDelta(delta));
+  if (update.toolCallEnd !== undefined) {
+    const done = parts.endTool(update.toolCallEnd);
+    if (done) chunks.push(done);
+  }
+  return chunks;
 }
 
-function checkDefaults(options: ProviderDefaults): ProviderDefaults {
-  const { timeout, firstChunkTimeout, idleTimeout, system, temperature, maxTokens } = options;
-  checkDuration('timeout', timeout);
-  checkDuration('firstChunkTimeout', firstChunkTimeout);
-  checkDuration('idleTimeout', idleTimeout);
-  checkNumber('temperature', temperature, 0);
-  checkInteger('maxTokens', maxTokens, 1);
-  if (system !== undefined && typeof system !== 'string')
-    throw new TypeError(`\`system\` must be a string, got ${typeof system}`);
-  return Object.freeze({ timeout, firstChunkTimeout, idleTimeout, system, temperature, maxTokens });
-}
-
-type TimerName = keyof TimeoutOptions;
-
-/**
- * One attempt's own abort controller and time limits. It follows the call's signal; a limit
- * that passes aborts it with a `TimeoutError` naming the limit. Our own timers (rather than
- * the SDK's `timeout`) make the outcome the same for every SDK and every client a user passes.
- */
-class AttemptTimers {
-  readonly #controller = new AbortController();
-  readonly #parent: AbortSignal | undefined;
-  readonly #who: { readonly provider: Provider; readonly model: string };
-  readonly #timers: Partial<Record<TimerName, NodeJS.Timeout>> = {};
-  readonly #onParentAbort = (): void => this.#controller.abort(this.#parent?.reason);
-
-  constructor(parent: AbortSignal | undefined, who: { readonly provider: Provider; readonly model: string }) {
-    this.#parent = parent;
-    this.#who = who;
-    if (parent?.aborted) this.#controller.abort(parent.reason);
-    else parent?.addEventListener('abort', this.#onParentAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  /** (Re)starts a limit; `undefined` leaves it off. */
-  arm(name: TimerName, ms: number | undefined): void {
-    if (ms === undefined) return;
-    clearTimeout(this.#timers[name]);
-    this.#timers[name] = setTimeout(() => {
-      const { provider, model } = this.#who;
-      this.#controller.abort(new TimeoutError(`${name} of ${ms} ms passed`, { provider, model }));
-    }, ms);
-  }
-
-  disarm(name: TimerName): void {
-    clearTimeout(this.#timers[name]);
-    this.#timers[name] = undefined;
-  }
-
-  /** Clears every timer and stops following the call's signal; `abort` also cancels the request. */
-  dispose(abort = false): void {
-    for (const timer of Object.values(this.#timers)) clearTimeout(timer);
-    this.#parent?.removeEventListener('abort', this.#onParentAbort);
-    if (abort && !this.#controller.signal.aborted) this.#controller.abort();
-  }
+function readUsage(
+  usage: { inputTokens: number; outputTokens: number; reasoningTokens: number; cachedInputTokens: number },
+  update: StreamUpdate,
+): void {
+  if (update.inputTokens !== undefined) usage.inputTokens = update.inputTokens;
+  if (update.outputTokens !== undefined) usage.outputTokens = update.outputTokens;
+  if (update.reasoningTokens !== undefined) usage.reasoningTokens = update.reasoningTokens;
+  if (update.cachedInputTokens !== undefined) usage.cachedInputTokens = update.cachedInputTokens;
 }
