@@ -113,8 +113,12 @@ async function main(): Promise<void> {
       schema: Forecast,
       deadline: 30_000,
     });
-    process.stdout.write('  streamed text: ');
-    for await (const chunk of stream) process.stdout.write(chunk.text);
+    let shown = false;
+    for await (const chunk of stream) {
+      if (!shown) process.stdout.write('  streamed text: ');
+      shown = true;
+      process.stdout.write(chunk.text);
+    }
     const final = await stream.finalReply();
     console.log(`\n  attempts: ${history(final.attempts)}`);
     console.log(`  finalReply().object.sky: ${final.object.sky}`);
