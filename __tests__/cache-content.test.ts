@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { cacheKey, type CacheRequest, type Message } from '../lib/index.js';
+import { cacheKey, type CacheRequest, type Message, OpenAILLM, type StreamChunk } from '../lib/index.js';
 import { cacheRequest } from '../lib/guards/cache/key.js';
+import { FaultServer } from '../lib/testing/index.js';
 import { ScriptLLM } from './helpers/script.js';
 
 const base: CacheRequest = {
@@ -109,7 +110,39 @@ describe('withCache with content', () => {
     expect(inner.calls).toBe(1);
     await llm.ask(withImage(png(2)), { tools });
     await llm.ask(withImage(png(1)), { tools: [{ name: 'v', parameters: weather() }] });
-    await llm.ask(withImage(png(1)), { tools, schema: weather() });
+    await llm.ask(withImage(png(1)), { tools, toolChoice: 'required' });
     expect(inner.calls).toBe(4);
+  });
+});
+
+describe('a cached reply with tool calls', () => {
+  it('streams its text, then each tool call as a delta and a complete call, like a live stream', async () => {
+    const server = await FaultServer.start({
+      replies: {
+        calls: { text: 'Checking.', toolCalls: [{ id: 'call_1', name: 'w', input: { city: 'Oslo' } }] },
+      },
+    });
+    try {
+      const llm = new OpenAILLM('gpt-4o~reply=calls', {
+        apiKey: 'k',
+        baseURL: server.openaiBaseURL,
+      }).withCache();
+      const tools = [{ name: 'w', parameters: weather() }];
+      const asked = await llm.ask('Weather?', { tools });
+      const stream = llm.stream('Weather?', { tools });
+      const chunks: StreamChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const final = await stream.finalReply();
+      expect(server.hits()).toHaveLength(1);
+      expect(chunks).toEqual([
+        { type: 'text', text: 'Checking.' },
+        { type: 'tool-call-delta', id: 'call_1', name: 'w', inputDelta: '{"city":"Oslo"}', text: '' },
+        { type: 'tool-call', id: 'call_1', name: 'w', input: { city: 'Oslo' }, text: '' },
+      ]);
+      expect(final.toolCalls).toEqual(asked.toolCalls);
+      expect(final.content).toEqual(asked.content);
+    } finally {
+      await server.close();
+    }
   });
 });

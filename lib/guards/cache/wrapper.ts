@@ -3,7 +3,10 @@ import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.
 import { raceAbort } from '../../sleep.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
+import { replayChunks } from './replay.js';
 import { type CacheOptions, ResponseCache } from './store.js';
+
+export { chunksOf } from './replay.js';
 
 /**
  * `withCache`'s wrapper: answers from a {@link ResponseCache} when it can, and stores the
@@ -62,7 +65,7 @@ export class CacheLLM extends WrapperLLM {
     const stored = this.cache._lookup(key);
     if (stored) {
       const reply = this.#hit(ctx, key, stored);
-      for (const text of chunksOf(reply.text)) yield { type: 'text', text };
+      yield* replayChunks(reply);
       return reply;
     }
     emit(ctx, 'cacheMiss', this.#event(key));
@@ -91,9 +94,4 @@ export class CacheLLM extends WrapperLLM {
   #event(key: string) {
     return { key, model: this.model, provider: this.provider };
   }
-}
-
-/** A cached text as stream chunks: one per word with the whitespace before it; joined, the exact text. */
-export function chunksOf(text: string): string[] {
-  return text.match(/\s*\S+|\s+$/g) ?? [];
 }
