@@ -104,6 +104,8 @@ describe('OpenTelemetry spans', () => {
       'gen_ai.usage.input_tokens': 1,
       'gen_ai.usage.output_tokens': 1,
       'gen_ai.response.finish_reasons': ['stop'],
+      'resilient_llm.stop_reason': 'stop',
+      'resilient_llm.tool_calls': 0,
       'resilient_llm.attempts': 3,
     });
     expect(call.status.code).toBe(SpanStatusCode.UNSET);

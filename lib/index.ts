@@ -137,3 +137,4 @@ export type {
   ToolInput,
   ToolSet,
 } from './tools/types.js';
+export type { ReplyWithChoice, ReplyWithObject, SchemaOutput } from './schema/infer.js';

@@ -4,7 +4,8 @@ import { checkMessages } from './content/validate.js';
 import { ReplyStream } from './stream.js';
 import type { EventBus } from './telemetry/events.js';
 import { checkDuration, checkInteger, checkNumber } from './validate.js';
-import type { CallOptions, Input, Message, Provider, Reply, StreamChunk } from './types.js';
+import type { CallOptions, Input, Message, Provider, Reply, SchemaInput, StreamChunk } from './types.js';
+import type { ReplyWithChoice, ReplyWithObject, SchemaOutput } from './schema/infer.js';
 import type { RetryConfig } from './retry/config.js';
 import type { FallbackOptions } from './fallback/options.js';
 import type { CircuitBreaker } from './guards/circuit-breaker/breaker.js';
@@ -66,7 +67,19 @@ export abstract class LLM {
   /** @internal One stream through this layer: yields chunks, returns the final reply. */
   abstract _stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined>;
 
-  /** Asks once (through whatever this LLM wraps) and resolves to the complete reply. */
+  /**
+   * Asks once (through whatever this LLM wraps) and resolves to the complete reply. With
+   * `schema`, `reply.object` is typed from it; with `choices`, `reply.choice` is one of them.
+   */
+  ask<S extends SchemaInput>(
+    input: Input,
+    options: CallOptions & { readonly schema: S },
+  ): Promise<ReplyWithObject<SchemaOutput<S>>>;
+  ask<const C extends readonly string[]>(
+    input: Input,
+    options: CallOptions & { readonly choices: C },
+  ): Promise<ReplyWithChoice<C[number]>>;
+  ask(input: Input, options?: CallOptions): Promise<Reply>;
   async ask(input: Input, options: CallOptions = {}): Promise<Reply> {
     const call = openCall(options);
     try {
@@ -76,7 +89,16 @@ export abstract class LLM {
     }
   }
 
-  /** Streams the answer. Retry and fallback cover it exactly as they cover `ask()`. */
+  /** Streams the answer. Retry and fallback cover it exactly as they cover `ask()`; `finalReply()` is typed like `ask`'s reply. */
+  stream<S extends SchemaInput>(
+    input: Input,
+    options: CallOptions & { readonly schema: S },
+  ): ReplyStream<ReplyWithObject<SchemaOutput<S>>>;
+  stream<const C extends readonly string[]>(
+    input: Input,
+    options: CallOptions & { readonly choices: C },
+  ): ReplyStream<ReplyWithChoice<C[number]>>;
+  stream(input: Input, options?: CallOptions): ReplyStream;
   stream(input: Input, options: CallOptions = {}): ReplyStream {
     const request = toRequest(input, options);
     return new ReplyStream(() => {

@@ -15,16 +15,16 @@ export interface ChunkSource {
  * for await (const chunk of stream) process.stdout.write(chunk.text);
  * const reply = await stream.finalReply();
  */
-export class ReplyStream implements AsyncIterable<StreamChunk> {
+export class ReplyStream<R extends Reply = Reply> implements AsyncIterable<StreamChunk> {
   readonly #start: () => ChunkSource;
   #iterated = false;
-  readonly #final: Promise<Reply>;
-  #settle!: { resolve(reply: Reply): void; reject(error: unknown): void };
+  readonly #final: Promise<R>;
+  #settle!: { resolve(reply: R): void; reject(error: unknown): void };
 
   /** @internal */
   constructor(start: () => ChunkSource) {
     this.#start = start;
-    this.#final = new Promise<Reply>((resolve, reject) => (this.#settle = { resolve, reject }));
+    this.#final = new Promise<R>((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#final.catch(() => {}); // rejections surface through iteration or finalReply()
   }
 
@@ -45,7 +45,7 @@ export class ReplyStream implements AsyncIterable<StreamChunk> {
         }
         if (step.done) {
           ended = true;
-          this.#settle.resolve(step.value);
+          this.#settle.resolve(step.value as R); // the typed overloads of stream() promise R
           return;
         }
         yield step.value;
@@ -61,7 +61,7 @@ export class ReplyStream implements AsyncIterable<StreamChunk> {
   }
 
   /** The complete reply; rejects with the very error the iteration threw. Drains the stream if nobody iterates it. */
-  finalReply(): Promise<Reply> {
+  finalReply(): Promise<R> {
     if (!this.#iterated) {
       void (async () => {
         for await (const _ of this);

@@ -32,7 +32,9 @@ export function errorType(error: unknown): string {
  * (`INTERNAL`) and, as its children, one `CLIENT` span per attempt, drawn from the `attempt`
  * events with the attempt's own start and duration. Retries, fallbacks and cache hits are
  * events on the call span. The answering attempt's span is held open until the reply is
- * known, so it carries the response model and token usage too.
+ * known, so it carries the response model, token usage, finish reasons
+ * (`gen_ai.response.finish_reasons`), the normalised stop reason and the number of tool calls
+ * (`resilient_llm.tool_calls`) too.
  */
 export class CallSpan {
   readonly #tracer: Tracer;
@@ -105,6 +107,8 @@ export class CallSpan {
       'gen_ai.usage.input_tokens': reply.usage.inputTokens,
       'gen_ai.usage.output_tokens': reply.usage.outputTokens,
       ...(reply.finishReason ? { 'gen_ai.response.finish_reasons': [reply.finishReason] } : {}),
+      'resilient_llm.stop_reason': reply.stopReason,
+      'resilient_llm.tool_calls': reply.toolCalls.length,
     };
     if (this.#answering) this.#answering.span.setAttributes(answer);
     this.#endAnswering();

@@ -1,11 +1,14 @@
 import { hash } from 'node:crypto';
 import type { LLMRequest } from '../../llm.js';
-import type { Message, Provider } from '../../types.js';
+import type { Message, Provider, SchemaInput, ToolChoice, ToolSpec } from '../../types.js';
+import { contentKey, schemaKey, toolsKey } from './content-key.js';
 
 /**
  * What a cached answer depends on, and nothing else: the provider, the model, the
- * conversation and the sampling parameters of the call. The signal, timeouts, the deadline
- * and callbacks are left out — they change how a call is made, not what it answers.
+ * conversation (every content part), the sampling parameters, the tools, the tool choice,
+ * the structured output asked (`schema`, `choices`) and this provider's `providerOptions`.
+ * The signal, timeouts, the deadline and callbacks are left out — they change how a call is
+ * made, not what it answers.
  */
 export interface CacheRequest {
   readonly provider: Provider;
@@ -15,11 +18,18 @@ export interface CacheRequest {
   readonly temperature?: number;
   readonly maxTokens?: number;
   readonly extra?: Readonly<Record<string, unknown>>;
+  readonly tools?: readonly ToolSpec[];
+  readonly toolChoice?: ToolChoice;
+  readonly schema?: SchemaInput;
+  readonly choices?: readonly string[];
+  /** The fields of `providerOptions` for this provider (the other provider's never reach it). */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** The part of a call that a cached answer depends on. */
 export function cacheRequest(provider: Provider, model: string, request: LLMRequest): CacheRequest {
-  const { system, temperature, maxTokens, extra } = request.options;
+  const { system, temperature, maxTokens, extra, tools, toolChoice, schema, choices } = request.options;
+  const providerOptions = request.options.providerOptions?.[provider];
   return {
     provider,
     model,
@@ -29,28 +39,55 @@ export function cacheRequest(provider: Provider, model: string, request: LLMRequ
     ...(temperature === undefined ? {} : { temperature }),
     ...(maxTokens === undefined ? {} : { maxTokens }),
     ...(extra === undefined ? {} : { extra }),
+    ...(tools === undefined ? {} : { tools }),
+    ...(toolChoice === undefined ? {} : { toolChoice }),
+    ...(schema === undefined ? {} : { schema }),
+    ...(choices === undefined ? {} : { choices }),
+    ...(providerOptions === undefined ? {} : { providerOptions }),
   };
 }
 
 /**
  * A stable key: the sha256 (hex) of the request in a canonical form — a fixed-order array of
- * its fields, with `extra`'s object keys sorted, so `{ a, b }` and `{ b, a }` hash alike.
+ * its fields, then (only when the call has any) the rest as JSON with sorted object keys, so
+ * `{ a, b }` and `{ b, a }` hash alike. Content parts count by the fields a provider sends,
+ * bytes by their hash; a Standard Schema (tool parameters, `schema`) by its JSON Schema.
  * Values follow `JSON.stringify` (`toJSON` is honoured, `undefined` fields are left out).
  *
  * @example
  * cacheKey({ provider: 'openai', model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }); // '3f1c…'
  */
 export function cacheKey(request: CacheRequest): string {
-  const { provider, model, messages, system, temperature, maxTokens, extra } = request;
+  const { provider, model, messages, system, temperature, maxTokens } = request;
+  const { extra, tools, toolChoice, schema, choices, providerOptions } = request;
+  const plain = messages.every((m) => typeof m.content === 'string');
   const fields = JSON.stringify([
     provider,
     model,
-    messages.map((m) => [m.role, m.content]),
+    plain ? messages.map((m) => [m.role, m.content]) : null,
     system ?? null,
     temperature ?? null,
     maxTokens ?? null,
   ]);
-  return hash('sha256', extra === undefined ? fields : `${fields}${canonicalJson(extra)}`, 'hex');
+  const simple =
+    plain &&
+    extra === undefined &&
+    tools === undefined &&
+    toolChoice === undefined &&
+    schema === undefined &&
+    choices === undefined &&
+    providerOptions === undefined;
+  if (simple) return hash('sha256', fields, 'hex');
+  const rest = {
+    ...(plain ? {} : { messages: messages.map((m) => [m.role, contentKey(m)]) }),
+    ...(extra === undefined ? {} : { extra }),
+    ...(tools === undefined ? {} : { tools: toolsKey(tools) }),
+    ...(toolChoice === undefined ? {} : { toolChoice }),
+    ...(schema === undefined ? {} : { schema: schemaKey(schema) }),
+    ...(choices === undefined ? {} : { choices }),
+    ...(providerOptions === undefined ? {} : { providerOptions }),
+  };
+  return hash('sha256', `${fields}${canonicalJson(rest)}`, 'hex');
 }
 
 /** JSON with every object's keys in sorted order, written in one pass. */

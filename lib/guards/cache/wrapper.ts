@@ -1,10 +1,12 @@
-import { replayChunks } from '../../content/replay.js';
 import { type CallContext, emit, throwIfAborted } from '../../context.js';
 import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.js';
 import { raceAbort } from '../../sleep.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
+import { replayChunks } from './replay.js';
 import { type CacheOptions, ResponseCache } from './store.js';
+
+export { chunksOf } from './replay.js';
 
 /**
  * `withCache`'s wrapper: answers from a {@link ResponseCache} when it can, and stores the
@@ -92,9 +94,4 @@ export class CacheLLM extends WrapperLLM {
   #event(key: string) {
     return { key, model: this.model, provider: this.provider };
   }
-}
-
-/** A cached text as stream chunks: one per word with the whitespace before it; joined, the exact text. */
-export function chunksOf(text: string): string[] {
-  return text.match(/\s*\S+|\s+$/g) ?? [];
 }

@@ -14,10 +14,12 @@
  *   non-Latin scripts, which is the safe side for a limiter.
  * - Output: the call's `maxTokens`, else the limiter's `expectedOutputTokens`.
  * - Framing: 3 tokens per message and 3 to prime the reply, as OpenAI's chat format counts them.
+ * - Content: text parts, tool calls and results, tool definitions and the schema as text;
+ *   images and files at the providers' published costs (see `estimate-input.ts`).
  */
-import { readableText } from '../../content/text.js';
 import type { LLMRequest } from '../../llm.js';
 import type { Provider } from '../../types.js';
+import { estimateInput } from './estimate-input.js';
 
 /** A function counting one text's tokens. */
 export type TokenCounter = (text: string) => number;
@@ -32,11 +34,10 @@ export async function estimateRequestTokens(
   expectedOutputTokens: number,
 ): Promise<number> {
   const count = provider === 'openai' ? await openaiCounter() : approximateTokens;
-  const { messages, options } = request;
-  let tokens = REPLY_PRIMING;
-  if (options.system !== undefined) tokens += PER_MESSAGE + count(options.system);
-  for (const message of messages) tokens += PER_MESSAGE + count(readableText(message));
-  return tokens + (options.maxTokens ?? expectedOutputTokens);
+  const { texts, fixedTokens } = estimateInput(request, provider);
+  let tokens = REPLY_PRIMING + fixedTokens;
+  for (const text of texts) tokens += PER_MESSAGE + count(text);
+  return tokens + (request.options.maxTokens ?? expectedOutputTokens);
 }
 
 /** Anthropic's approximation: `ceil(ASCII characters / 3.5)` + one token per other UTF-16 unit. */
