@@ -191,3 +191,19 @@ describe.each(['openai', 'anthropic'] as const)('%s: a tool-call stream cut at e
     expect(result.error).toMatchObject({ name: 'StreamInterruptedError', cause: { name: 'TimeoutError' } });
   });
 });
+
+describe('a tool-call stream cut mid-arguments, falling back with onInterrupt restart', () => {
+  it('resets, then streams the other provider’s whole answer once', async () => {
+    server.resetHits();
+    const chain = llmFor('openai', ';drop_after=5').withFallbacks([llmFor('anthropic', '')], {
+      onInterrupt: 'restart',
+    });
+    const result = await run(chain);
+    expect(result.error).toBeUndefined();
+    expect(result.chunks.filter((c) => c.type === 'reset')).toHaveLength(1);
+    const anthropicClean = await run(llmFor('anthropic', ''));
+    expect(result.shown).toEqual(anthropicClean.chunks);
+    expect(result.reply!.provider).toBe('anthropic');
+    expect(result.reply!.toolCalls).toEqual(anthropicClean.reply!.toolCalls);
+  });
+});
