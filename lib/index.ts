@@ -27,6 +27,15 @@ export type {
   TimeoutOptions,
   Usage,
 } from './types.js';
+export {
+  ProviderLLM,
+  type ProviderDefaults,
+  type Completion,
+  type StreamUpdate,
+  type HeaderListener,
+  type SdkPromise,
+  withHeaders,
+} from './providers/provider.js';
 export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
 export {
   AnthropicLLM,

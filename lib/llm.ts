@@ -89,6 +89,7 @@ export abstract class LLM {
    * const logged = llm.use({ name: 'log', wrapAsk: async (req, next) => { console.time('ask'); try { return await next(req); } finally { console.timeEnd('ask'); } } });
    */
   use<M extends LLMMiddleware>(middleware: M): MiddlewareLLM<M> {
+    if (!Object.isFrozen(this)) Object.freeze(this); // an LLM is immutable once built; a subclass may freeze itself
     return new MiddlewareLLM(this, middleware);
   }
 
@@ -255,7 +256,7 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
     this.guards = Object.freeze([...(middleware.guards ?? [])]);
     this.#builtIn = (middleware as { [BUILT_IN]?: unknown })[BUILT_IN] === true;
     (middleware as { [ATTACH]?: (inner: LLM) => void })[ATTACH]?.(inner);
-    Object.freeze(this);
+    if (new.target === MiddlewareLLM) Object.freeze(this);
   }
 
   get model(): string {
@@ -278,10 +279,6 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
 
   override _guards(): readonly Guard[] {
     return this.guards;
-  }
-
-  override _explain(options: ExplainOptions): ExplainNode {
-    return explainLeaf(this, options);
   }
 
   _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
