@@ -89,7 +89,6 @@ export abstract class LLM {
    * const logged = llm.use({ name: 'log', wrapAsk: async (req, next) => { console.time('ask'); try { return await next(req); } finally { console.timeEnd('ask'); } } });
    */
   use<M extends LLMMiddleware>(middleware: M): MiddlewareLLM<M> {
-    if (!Object.isFrozen(this)) Object.freeze(this); // an LLM is immutable once built; a subclass may freeze itself
     return new MiddlewareLLM(this, middleware);
   }
 
