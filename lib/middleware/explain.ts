@@ -17,7 +17,7 @@ export function explainChain(root: LLM, options: ExplainOptions): Explanation {
     return {
       maxRequests: tree.maxRequests,
       worstCaseMs: deadline,
-      reason: `capped by deadline ${deadline} ms (${tree.worstCaseMs} ms without it)`,
+      reason: `capped by deadline ${deadline} ms (${Number.isFinite(tree.worstCaseMs) ? `${tree.worstCaseMs} ms` : 'unbounded'} without it)`,
       tree,
     };
   }
