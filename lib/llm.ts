@@ -4,12 +4,14 @@ import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health
 import { explainChain, explainLeaf } from './middleware/explain.js';
 import { abortable, ATTACH, BUILT_IN } from './middleware/run.js';
 import type {
+  AskNext,
   ExplainNode,
   ExplainOptions,
   Explanation,
   Guard,
   LLMMiddleware,
   LLMRequest,
+  StreamNext,
 } from './middleware/types.js';
 import { toRequest } from './request.js';
 import { raceAbort } from './sleep.js';
@@ -244,6 +246,12 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   /** The guards the middleware declared, as they were when it was attached. */
   readonly guards: readonly Guard[];
   readonly #builtIn: boolean;
+  /** For the package's own layers, which always pass the call on (typed as `AskNext`): made once, not per call. */
+  readonly #askNext: (request: LLMRequest, ctx: CallContext) => Promise<Reply>;
+  readonly #streamNext: (
+    request: LLMRequest,
+    ctx: CallContext,
+  ) => AsyncGenerator<StreamChunk, Reply, undefined>;
 
   constructor(inner: LLM, middleware: M) {
     super();
@@ -254,6 +262,8 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
     this.routes = Object.freeze([...(middleware.routes ?? [])]);
     this.guards = Object.freeze([...(middleware.guards ?? [])]);
     this.#builtIn = (middleware as { [BUILT_IN]?: unknown })[BUILT_IN] === true;
+    this.#askNext = (request, ctx) => inner._ask(request, ctx);
+    this.#streamNext = (request, ctx) => inner._stream(request, ctx);
     (middleware as { [ATTACH]?: (inner: LLM) => void })[ATTACH]?.(inner);
     if (new.target === MiddlewareLLM) Object.freeze(this);
   }
@@ -293,9 +303,8 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   #wrapAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {
     const { middleware, inner } = this;
     if (!middleware.wrapAsk) return inner._ask(request, ctx);
-    const next = (r: LLMRequest, c: CallContext = ctx): Promise<Reply> =>
-      inner._ask(r === request ? r : checkRequest(r), c);
-    if (this.#builtIn) return middleware.wrapAsk(request, next, ctx, inner);
+    if (this.#builtIn) return middleware.wrapAsk(request, this.#askNext as AskNext, ctx, inner);
+    const next = (r: LLMRequest): Promise<Reply> => inner._ask(r === request ? r : checkRequest(r), ctx);
     const pending = (async () => middleware.wrapAsk!(request, next, ctx, inner))();
     return ctx.signal ? raceAbort(pending, ctx.signal) : pending;
   }
@@ -303,10 +312,11 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   #wrapStream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
     const { middleware, inner } = this;
     if (!middleware.wrapStream) return inner._stream(request, ctx);
-    const next = (r: LLMRequest, c: CallContext = ctx): AsyncGenerator<StreamChunk, Reply, undefined> =>
-      inner._stream(r === request ? r : checkRequest(r), c);
+    if (this.#builtIn) return middleware.wrapStream(request, this.#streamNext as StreamNext, ctx, inner);
+    const next = (r: LLMRequest): AsyncGenerator<StreamChunk, Reply, undefined> =>
+      inner._stream(r === request ? r : checkRequest(r), ctx);
     const chunks = middleware.wrapStream(request, next, ctx, inner);
-    return this.#builtIn || !ctx.signal ? chunks : abortable(chunks, ctx.signal);
+    return ctx.signal ? abortable(chunks, ctx.signal) : chunks;
   }
 
   async #transformThenAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {

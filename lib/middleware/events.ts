@@ -2,10 +2,10 @@ import type { CallContext } from '../context.js';
 import type { EventBus } from '../telemetry/events.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from './run.js';
+import { BUILT_IN, type Outcome, type Settler, settleAsk, settleStream } from './run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from './types.js';
 
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
+type Next<T> = (request: LLMRequest, ctx: CallContext) => T;
 
 /**
  * `events(bus)`, the middleware `withEvents` adds: puts `bus` on the call for every layer
@@ -20,7 +20,7 @@ export function events(bus: EventBus): EventsMiddleware {
 }
 
 /** The middleware `events()` makes. */
-export class EventsMiddleware implements LLMMiddleware {
+export class EventsMiddleware implements LLMMiddleware, Settler<CallContext> {
   readonly name = 'events';
   readonly bus: EventBus;
   /** @internal */
@@ -41,9 +41,16 @@ export class EventsMiddleware implements LLMMiddleware {
     return { ...inner, children: [inner] };
   }
 
+  /** @internal Reports the outcome on the call's buses (this one's included): a consumer leaving a stream early is neither; every error (an abort too) is a `failure`. */
+  _settle(ctx: CallContext, outcome: Outcome): void {
+    if (outcome.type === 'success') ctx.emit('success', { reply: outcome.reply });
+    else if (outcome.error !== undefined || outcome.type === 'failure')
+      ctx.emit('failure', { error: outcome.error, attempts: ctx.attempts });
+  }
+
   wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext): Promise<Reply> {
     const inner = ctx.withBus(this.bus);
-    return settleAsk(next(request, inner), ctx, (outcome) => report(inner, outcome));
+    return settleAsk(next(request, inner), ctx, this, inner);
   }
 
   wrapStream(
@@ -52,13 +59,6 @@ export class EventsMiddleware implements LLMMiddleware {
     ctx: CallContext,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const inner = ctx.withBus(this.bus);
-    return settleStream(next(request, inner), ctx, (outcome) => report(inner, outcome));
+    return settleStream(next(request, inner), ctx, this, inner);
   }
-}
-
-/** A consumer leaving a stream early is neither; every error (an abort too) is a `failure`. */
-function report(ctx: CallContext, outcome: Outcome): void {
-  if (outcome.type === 'success') ctx.emit('success', { reply: outcome.reply });
-  else if (outcome.error !== undefined || outcome.type === 'failure')
-    ctx.emit('failure', { error: outcome.error, attempts: ctx.attempts });
 }

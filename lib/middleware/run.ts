@@ -22,8 +22,14 @@ export type Outcome =
   | { readonly type: 'failure'; readonly error: unknown }
   | { readonly type: 'cancel'; readonly error?: unknown };
 
-/** Reports an {@link Outcome}; it must not throw. */
-export type Settle = (outcome: Outcome) => void;
+/**
+ * A layer that is told how each call through it ended, with the state it kept for that call
+ * (a breaker's permit, a limiter's ticket): a method, so the hot path allocates no closure.
+ * It must not throw.
+ */
+export interface Settler<S> {
+  _settle(state: S, outcome: Outcome, ctx: CallContext): void;
+}
 
 const LEFT: Outcome = Object.freeze({ type: 'cancel' });
 
@@ -35,24 +41,33 @@ export function failed(error: unknown, ctx: CallContext): Outcome {
   return cancelled ? { type: 'cancel', error } : { type: 'failure', error };
 }
 
-/** Awaits an ask through the next layer, tells `settle` how it ended, and passes the reply or error on unchanged. */
-export async function settleAsk(pending: Promise<Reply>, ctx: CallContext, settle: Settle): Promise<Reply> {
+/**
+ * Awaits an ask through the next layer, tells the layer how it ended, and passes the reply or
+ * error on unchanged. (Four parameters rather than a record: this runs on every call.)
+ */
+export async function settleAsk<S>(
+  pending: Promise<Reply>,
+  ctx: CallContext,
+  layer: Settler<S>,
+  state: S,
+): Promise<Reply> {
   let reply: Reply;
   try {
     reply = await pending;
   } catch (error) {
-    settle(failed(error, ctx));
+    layer._settle(state, failed(error, ctx), ctx);
     throw error;
   }
-  settle({ type: 'success', reply });
+  layer._settle(state, { type: 'success', reply }, ctx);
   return reply;
 }
 
-/** Relays a stream through the next layer, tells `settle` how it ended (a consumer leaving early is a cancellation). */
-export async function* settleStream(
+/** Relays a stream through the next layer, tells the layer how it ended (a consumer leaving early is a cancellation). */
+export async function* settleStream<S>(
   chunks: AsyncGenerator<StreamChunk, Reply, undefined>,
   ctx: CallContext,
-  settle: Settle,
+  layer: Settler<S>,
+  state: S,
 ): AsyncGenerator<StreamChunk, Reply, undefined> {
   let outcome = LEFT;
   try {
@@ -63,7 +78,7 @@ export async function* settleStream(
     outcome = failed(error, ctx);
     throw error;
   } finally {
-    settle(outcome);
+    layer._settle(state, outcome, ctx);
   }
 }
 

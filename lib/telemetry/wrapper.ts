@@ -1,13 +1,13 @@
 import type { CallContext } from '../context.js';
 import type { LLM } from '../llm.js';
-import { ATTACH, BUILT_IN, type Outcome, settleAsk, settleStream } from '../middleware/run.js';
+import { ATTACH, BUILT_IN, type Outcome, type Settler, settleAsk, settleStream } from '../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../middleware/types.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
 import { Telemetry } from './metrics.js';
 import type { CallRecorder } from './recorder.js';
 
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
+type Next<T> = (request: LLMRequest, ctx: CallContext) => T;
 
 /**
  * `telemetry(t)`, the middleware `withTelemetry` adds: records each call through it in a
@@ -24,7 +24,7 @@ export function telemetry(recorder: Telemetry): TelemetryMiddleware {
 }
 
 /** The middleware `telemetry()` makes. */
-export class TelemetryMiddleware implements LLMMiddleware {
+export class TelemetryMiddleware implements LLMMiddleware, Settler<CallRecorder> {
   readonly name = 'telemetry';
   readonly telemetry: Telemetry;
   /** @internal */
@@ -45,6 +45,13 @@ export class TelemetryMiddleware implements LLMMiddleware {
     return { ...inner, children: [inner] };
   }
 
+  /** @internal Records how the call ended. */
+  _settle(call: CallRecorder, outcome: Outcome): void {
+    if (outcome.type === 'success') call.succeed(outcome.reply);
+    else if (outcome.type === 'failure') call.fail(outcome.error);
+    else call.cancel(outcome.error);
+  }
+
   /** @internal */
   [ATTACH](inner: LLM): void {
     this.telemetry._watch(inner);
@@ -52,8 +59,8 @@ export class TelemetryMiddleware implements LLMMiddleware {
 
   wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext, inner: LLM): Promise<Reply> {
     const call = this.telemetry._begin(inner, request, ctx);
-    if (!call) return next(request);
-    return settleAsk(next(request, ctx.withBus(call.bus)), ctx, (outcome) => record(call, outcome));
+    if (!call) return next(request, ctx);
+    return settleAsk(next(request, ctx.withBus(call.bus)), ctx, this, call);
   }
 
   wrapStream(
@@ -72,13 +79,7 @@ export class TelemetryMiddleware implements LLMMiddleware {
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const call = this.telemetry._begin(inner, request, ctx);
-    if (!call) return yield* next(request);
-    return yield* settleStream(next(request, ctx.withBus(call.bus)), ctx, (outcome) => record(call, outcome));
+    if (!call) return yield* next(request, ctx);
+    return yield* settleStream(next(request, ctx.withBus(call.bus)), ctx, this, call);
   }
-}
-
-function record(call: CallRecorder, outcome: Outcome): void {
-  if (outcome.type === 'success') call.succeed(outcome.reply);
-  else if (outcome.type === 'failure') call.fail(outcome.error);
-  else call.cancel(outcome.error);
 }

@@ -1,6 +1,6 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import { BUILT_IN, type Outcome, type Settler, settleAsk, settleStream } from '../../middleware/run.js';
 import type { LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
@@ -33,7 +33,7 @@ export function circuitBreaker(
 }
 
 /** The middleware `circuitBreaker()` makes; `breaker` is its (possibly shared) circuit. */
-export class CircuitBreakerMiddleware implements LLMMiddleware {
+export class CircuitBreakerMiddleware implements LLMMiddleware, Settler<BreakerPermit> {
   readonly name = 'breaker';
   readonly breaker: CircuitBreaker;
   readonly guards: readonly CircuitBreaker[];
@@ -48,28 +48,28 @@ export class CircuitBreakerMiddleware implements LLMMiddleware {
 
   async wrapAsk(
     request: LLMRequest,
-    next: (request: LLMRequest) => Promise<Reply>,
+    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
     ctx: CallContext,
     inner: LLM,
   ): Promise<Reply> {
     const entered = this.breaker._enter(ctx, inner);
     const permit = entered instanceof Promise ? await entered : entered; // no await with an in-memory state
-    return settleAsk(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
+    return settleAsk(next(request, ctx), ctx, this, permit);
   }
 
   async *wrapStream(
     request: LLMRequest,
-    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    next: (request: LLMRequest, ctx: CallContext) => AsyncGenerator<StreamChunk, Reply, undefined>,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const entered = this.breaker._enter(ctx, inner);
     const permit = entered instanceof Promise ? await entered : entered;
-    return yield* settleStream(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
+    return yield* settleStream(next(request, ctx), ctx, this, permit);
   }
 
-  /** Success counts as one; a failure per `countOn` (never after an abort); a cancellation as neither. */
-  #settle(permit: BreakerPermit, outcome: Outcome, ctx: CallContext): void {
+  /** @internal Success counts as one; a failure per `countOn` (never after an abort); a cancellation as neither. */
+  _settle(permit: BreakerPermit, outcome: Outcome, ctx: CallContext): void {
     const { breaker } = this;
     if (outcome.type === 'success') breaker._settle(permit, 'success', ctx);
     else if (outcome.type === 'failure') breaker._settle(permit, breaker._outcomeOf(outcome.error, ctx), ctx);

@@ -1,13 +1,13 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import { BUILT_IN, type Outcome, type Settler, settleAsk, settleStream } from '../../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { type RateLimitTicket, RateLimiter } from './limiter.js';
 import type { RateLimiterOptions } from './options.js';
 
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
+type Next<T> = (request: LLMRequest, ctx: CallContext) => T;
 
 /**
  * `rateLimit(limiter | options)`, the middleware `withRateLimit` adds: takes a slot from its
@@ -29,7 +29,7 @@ export function rateLimit(limiter: RateLimiter | RateLimiterOptions): RateLimitM
 }
 
 /** The middleware `rateLimit()` makes; `limiter` is its (possibly shared) quota. */
-export class RateLimitMiddleware implements LLMMiddleware {
+export class RateLimitMiddleware implements LLMMiddleware, Settler<RateLimitTicket> {
   readonly name = 'ratelimit';
   readonly limiter: RateLimiter;
   readonly guards: readonly RateLimiter[];
@@ -61,9 +61,7 @@ export class RateLimitMiddleware implements LLMMiddleware {
     inner: LLM,
   ): Promise<Reply> {
     const ticket = await this.#admit(request, ctx, inner);
-    return settleAsk(next(request, this.#listening(ctx, inner)), ctx, (outcome) =>
-      reconcile(ticket, outcome),
-    );
+    return settleAsk(next(request, this.#listening(ctx, inner)), ctx, this, ticket);
   }
 
   async *wrapStream(
@@ -74,7 +72,13 @@ export class RateLimitMiddleware implements LLMMiddleware {
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const ticket = await this.#admit(request, ctx, inner);
     const chunks = next(request, this.#listening(ctx, inner));
-    return yield* settleStream(chunks, ctx, (outcome) => reconcile(ticket, outcome));
+    return yield* settleStream(chunks, ctx, this, ticket);
+  }
+
+  /** @internal A reply's usage replaces the estimate; a reply without usage (some servers send none) keeps it. */
+  _settle(ticket: RateLimitTicket, outcome: Outcome): void {
+    if (outcome.type === 'success' && outcome.reply.usage.totalTokens > 0)
+      ticket.reconcile(outcome.reply.usage.totalTokens);
   }
 
   async #admit(request: LLMRequest, ctx: CallContext, inner: LLM): Promise<RateLimitTicket> {
@@ -90,10 +94,4 @@ export class RateLimitMiddleware implements LLMMiddleware {
       if (provider === inner.provider) limiter.observeHeaders(provider, headers);
     });
   }
-}
-
-/** A reply without usage (some OpenAI-compatible servers send none) keeps its estimate. */
-function reconcile(ticket: RateLimitTicket, outcome: Outcome): void {
-  if (outcome.type === 'success' && outcome.reply.usage.totalTokens > 0)
-    ticket.reconcile(outcome.reply.usage.totalTokens);
 }
