@@ -1,4 +1,4 @@
-import type { AssistantPart, Message, ToolCall } from '../types.js';
+import type { AssistantPart, Message, ToolCall, ToolResultPart, UserPart } from '../types.js';
 
 /** The text parts of an assistant turn, joined. */
 export function textOf(content: readonly AssistantPart[]): string {
@@ -42,4 +42,27 @@ export function readableText(message: Message): string {
     }
   }
   return text;
+}
+
+/**
+ * The message with each text the model reads passed through `f`: a string `content`, text parts,
+ * and tool results' string outputs (images, files, tool calls and reasoning as they are). For a
+ * middleware that rewrites prompts, e.g. redaction.
+ *
+ * @example
+ * const redact: LLMMiddleware = {
+ *   name: 'redact',
+ *   transformRequest: (req) => ({ ...req, messages: req.messages.map((m) => mapText(m, (t) => t.replace(EMAIL, '[email]'))) }),
+ * };
+ */
+export function mapText<M extends Message>(message: M, f: (text: string) => string): M {
+  const { content } = message;
+  if (typeof content === 'string') return { ...message, content: f(content) };
+  const parts = (content as readonly (AssistantPart | UserPart | ToolResultPart)[]).map((part) => {
+    if (part.type === 'text') return { ...part, text: f(part.text) };
+    if (part.type === 'tool-result' && typeof part.output === 'string')
+      return { ...part, output: f(part.output) };
+    return part;
+  });
+  return { ...message, content: parts };
 }
