@@ -37,6 +37,7 @@ export {
   ContextLengthError,
   ContentFilterError,
   BadRequestError,
+  ProviderError,
   RetryError,
   FallbackError,
   describeError,
