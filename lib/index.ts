@@ -86,6 +86,7 @@ export {
   ContextLengthError,
   ContentFilterError,
   BadRequestError,
+  ProviderError,
   RetryError,
   FallbackError,
   describeError,

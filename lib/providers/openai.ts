@@ -1,8 +1,9 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
-import type { ContentOptions } from './defaults.js';
 import type { TimeoutOptions } from '../types.js';
+import type { ContentOptions } from './defaults.js';
 import { openaiBody } from './openai-request.js';
 import { openaiCompletion, openaiStreamUpdate } from './openai-reply.js';
 import {
@@ -13,6 +14,7 @@ import {
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
+import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
@@ -33,20 +35,21 @@ export interface OpenAILLMOptions extends TimeoutOptions, ContentOptions {
   readonly system?: string;
 }
 
-const SDK: SdkErrors<APIError> = {
-  APIError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  facts: (e) => ({
-    status: e.status,
-    type: e.type,
-    code: e.code,
-    message: e.message,
-    headers: e.headers,
-    requestId: e.requestID,
-  }),
+const SDK: SdkSpec = {
+  package: 'openai',
+  supported: '^6 || ^7',
+  user: 'OpenAILLM',
+  env: ['OPENAI_API_KEY'],
 };
+
+const facts: SdkErrors<APIError>['facts'] = (e) => ({
+  status: e.status,
+  type: e.type,
+  code: e.code,
+  message: e.message,
+  headers: e.headers,
+  requestId: e.requestID,
+});
 
 /**
  * Chat completions through the official `openai` package, on OpenAI or any OpenAI-compatible server.
@@ -57,24 +60,34 @@ const SDK: SdkErrors<APIError> = {
  */
 export class OpenAILLM extends ProviderLLM {
   readonly provider = 'openai' as const;
-  readonly #client: OpenAI;
+  readonly #sdk: SdkClient<OpenAI, APIError>;
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: OpenAILLMOptions = {}) {
     super(model, options);
-    const { client, apiKey, baseURL, organization, project, defaultHeaders, fetch } = options;
-    this.#client =
-      client ??
-      new OpenAI({
-        apiKey,
-        baseURL,
-        organization,
-        project,
-        defaultHeaders,
-        fetch,
-        maxRetries: 0,
-      });
-    this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
+    const { client, baseURL, organization, project, defaultHeaders, fetch } = options;
+    // The SDK reads the environment when a client is built; we read it here, once, as it would.
+    const apiKey = options.apiKey ?? envVar('OPENAI_API_KEY');
+    this.#scope = { provider: 'openai', model, secrets: secretsOf(client?.apiKey, apiKey) };
+    this.#sdk = new SdkClient<OpenAI, APIError>(
+      {
+        spec: SDK,
+        scope: this.#scope,
+        client,
+        hasCredentials: apiKey !== undefined && apiKey !== '',
+        create: (OpenAIClient) =>
+          new (OpenAIClient as typeof OpenAI)({
+            apiKey,
+            baseURL,
+            organization,
+            project,
+            defaultHeaders,
+            fetch,
+            maxRetries: 0,
+          }),
+      },
+      facts,
+    );
     if (new.target === OpenAILLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
@@ -83,11 +96,9 @@ export class OpenAILLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion> {
+    const client = await this.#sdk.client();
     const response = await withHeaders(
-      this.#client.chat.completions.create(
-        { ...this.#body(request), stream: false },
-        { signal, maxRetries: 0 },
-      ),
+      client.chat.completions.create({ ...this.#body(request), stream: false }, { signal, maxRetries: 0 }),
       onHeaders,
     );
     return openaiCompletion(response, { provider: 'openai', model: this.model });
@@ -98,8 +109,9 @@ export class OpenAILLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
+    const client = await this.#sdk.client();
     return withHeaders(
-      this.#client.chat.completions.create(
+      client.chat.completions.create(
         { ...this.#body(request), stream: true, stream_options: { include_usage: true } },
         { signal, maxRetries: 0 },
       ),
@@ -112,11 +124,12 @@ export class OpenAILLM extends ProviderLLM {
   }
 
   protected classify(error: unknown): unknown {
-    return classifySdkError(error, this.#scope, SDK);
+    return classifySdkError(error, this.#scope, this.#sdk.errors);
   }
 
   protected override async listModels(signal: AbortSignal | undefined): Promise<void> {
-    await this.#client.models.list({ signal, maxRetries: 0 });
+    const client = await this.#sdk.client();
+    await client.models.list({ signal, maxRetries: 0 });
   }
 
   #body(request: ProviderRequest): ReturnType<typeof openaiBody> {

@@ -1,8 +1,11 @@
+#!/usr/bin/env node
 /**
  * Starts the fault server from the command line and keeps it up until SIGINT or SIGTERM.
+ * Installed as the `llm-resilience-fault-server` command.
  *
  * @example
  * ```sh
+ * npx llm-resilience-fault-server --port 8787
  * tsx lib/testing/cli.ts --port 8787
  * node dist/cjs/testing/cli.js --port 8787 --replies replies.json
  * ```
@@ -24,15 +27,38 @@ async function loadReplies(path: string | undefined): Promise<Record<string, Rep
   return value as Record<string, ReplyScript>;
 }
 
+const USAGE = `Usage: llm-resilience-fault-server [--port N] [--host HOST] [--replies FILE]
+
+A local server speaking the OpenAI chat-completions and Anthropic messages wire formats,
+with faults chosen per request by a model suffix (gpt-4o~status=503;fail_first=2) or an
+x-fault header. Runs until SIGINT or SIGTERM.
+
+Options:
+  --port N     port to listen on (default 0: any free port)
+  --host HOST  address to bind (default 127.0.0.1)
+  --replies FILE  a JSON file of named reply scripts: { "weather": { "toolCalls": [ … ] } }
+  -h, --help   show this help`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       replies: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) {
+    console.error(
+      `--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}\n\n${USAGE}`,
+    );
+    process.exit(2);
+  }
   const replies = await loadReplies(values.replies);
   const server = await FaultServer.start({ port, host: values.host, ...(replies ? { replies } : {}) });
   const names = Object.keys(replies ?? {});
@@ -51,5 +77,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
+  console.error(`\n${USAGE}`);
   process.exit(1);
 });
