@@ -90,6 +90,35 @@ describe('a tool conversation across providers', () => {
     ]);
   });
 
+  it('goes OpenAI → Anthropic → OpenAI by stream too, each finalReply() ready to append', async () => {
+    const conversation: Message[] = [{ role: 'user', content: 'Weather in Paris, then Oslo?' }];
+    const step = async (llm: OpenAILLM | AnthropicLLM, output: string): Promise<void> => {
+      const reply = await llm.stream(conversation, { tools }).finalReply();
+      conversation.push({ role: 'assistant', content: reply.content });
+      for (const call of reply.toolCalls) {
+        conversation.push({
+          role: 'tool',
+          content: [{ type: 'tool-result', toolCallId: call.id, name: call.name, output }],
+        });
+      }
+    };
+    await step(openai('gpt-4o~reply=oddid'), '21 °C');
+    await step(anthropic('claude-haiku-4-5~reply=anthropiccall'), '4 °C');
+    const final = await openai('gpt-4o~reply=done').stream(conversation, { tools }).finalReply();
+    expect(final.text).toBe('Paris 21 °C, Oslo 4 °C.');
+    const sent = server.hits()[1]!.body.messages as { role: string; content: Block[] }[];
+    const rewritten = sent[1]!.content.find((b) => b.type === 'tool_use')!.id!;
+    expect(rewritten).toMatch(/^functions_get_weather_0_[0-9a-f]{12}$/);
+    expect(sent[2]!.content[0]).toMatchObject({
+      type: 'tool_result',
+      tool_use_id: rewritten,
+      content: '21 °C',
+    });
+    const back = server.hits()[2]!.body.messages as Wire[];
+    expect(back[1]!.tool_calls![0]!.id).toBe('functions.get_weather:0');
+    expect(back[3]!.tool_calls![0]!.id).toBe('toolu_01A');
+  });
+
   it('openai(503).withRetry(1).withFallbacks([anthropic]) with tools answers with Anthropic’s tool call', async () => {
     const chain = openai('gpt-4o~status=503')
       .withRetry({ maxRetries: 1, initialDelay: 1 })

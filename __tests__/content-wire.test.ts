@@ -334,3 +334,32 @@ describe('providerOptions across a fallback (issue 10 item 3)', () => {
     expect(second!.body).not.toHaveProperty('logprobs');
   });
 });
+
+describe('stream() sends the same translation as ask()', () => {
+  it.each([
+    ['openai', (): OpenAILLM | AnthropicLLM => openai, ['stream', 'stream_options']],
+    ['anthropic', (): OpenAILLM | AnthropicLLM => anthropic, ['stream']],
+  ] as const)(
+    '%s: every part, tools, toolChoice, schema and providerOptions',
+    async (_name, llm, streamKeys) => {
+      const options: CallOptions = {
+        tools,
+        toolChoice: 'required',
+        schema: { name: 'weather', schema: weatherParameters },
+        providerOptions: { openai: { seed: 7 }, anthropic: { top_k: 5 } },
+      };
+      await llm()
+        .ask(conversation, options)
+        .catch(() => {}); // the default greeting is not JSON: only the request matters here
+      await llm()
+        .stream(conversation, options)
+        .finalReply()
+        .catch(() => {});
+      const [asked, streamed] = server.hits().map((h) => ({ ...h.body }) as Record<string, unknown>);
+      for (const key of streamKeys) delete streamed![key];
+      delete asked!.stream;
+      expect(streamed).toEqual(asked);
+      expect(Object.keys(asked!)).toEqual(expect.arrayContaining(['messages', 'tools', 'tool_choice']));
+    },
+  );
+});
