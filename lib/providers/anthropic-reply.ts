@@ -85,8 +85,15 @@ export function anthropicStreamUpdate(event: unknown): StreamUpdate | undefined 
     }
     case 'content_block_start': {
       const block = e.content_block;
-      if (block.type === 'tool_use')
-        return { toolCalls: [{ index: e.index, id: block.id, name: block.name }] };
+      if (block.type === 'tool_use') {
+        // The API starts a call with `input: {}` and streams the JSON; a proxy may send it whole here.
+        const whole = hasKeys(block.input) ? JSON.stringify(block.input) : undefined;
+        return {
+          toolCalls: [
+            { index: e.index, id: block.id, name: block.name, ...(whole ? { inputDelta: whole } : {}) },
+          ],
+        };
+      }
       if (block.type === 'text') return { newPart: true, ...(block.text ? { text: block.text } : {}) };
       if (block.type === 'thinking')
         return { newPart: true, ...(block.thinking ? { reasoning: block.thinking } : {}) };
@@ -161,4 +168,8 @@ export async function* answerAsText(
       yield event;
     }
   }
+}
+
+function hasKeys(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.keys(value).length > 0;
 }

@@ -50,8 +50,9 @@ export function openaiStreamUpdate(chunk: ChatCompletionChunk): StreamUpdate {
   const choice = chunk.choices?.[0];
   const delta = choice?.delta;
   const usage = chunk.usage;
-  const toolCalls: ToolCallDelta[] | undefined = delta?.tool_calls?.map((call) => ({
-    index: call.index,
+  const toolCalls: ToolCallDelta[] | undefined = delta?.tool_calls?.map((call, position) => ({
+    // Some OpenAI-compatible servers send whole calls without `index`: their position stands in.
+    index: typeof call.index === 'number' ? call.index : position,
     ...(call.id ? { id: call.id } : {}),
     ...(call.function?.name ? { name: call.function.name } : {}),
     ...(call.function?.arguments ? { inputDelta: call.function.arguments } : {}),
