@@ -1,5 +1,5 @@
 import { TimeoutError } from '../errors/classes.js';
-import { LLM } from '../llm.js';
+import type { LLM } from '../llm.js';
 import { resolveParameters } from '../schema/parameters.js';
 import { show } from '../schema/resolve.js';
 import { raceAbort } from '../sleep.js';
@@ -27,7 +27,10 @@ const MAX_TIMER = 2 ** 31 - 1;
  * });
  */
 export async function runTools(llm: LLM, input: Input, options: RunToolsOptions): Promise<RunToolsResult> {
-  if (!(llm instanceof LLM)) throw new TypeError(`\`runTools\` needs an LLM, got ${show(llm)}`);
+  // By shape, not instanceof: an LLM from another copy of the package (ESM and CJS at once) works too.
+  if (typeof (llm as Partial<LLM> | null)?.ask !== 'function') {
+    throw new TypeError(`\`runTools\` needs an LLM, got ${show(llm)}`);
+  }
   const { tools, maxSteps = DEFAULT_MAX_STEPS, deadline, signal, ...callOptions } = checkOptions(options);
   signal?.throwIfAborted();
   const specs = toolSpecs(tools);
