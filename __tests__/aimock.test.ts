@@ -1,11 +1,32 @@
 import { LLMock } from '@copilotkit/aimock';
-import { AnthropicLLM, type LLM, OpenAILLM, OverloadedError, RateLimitError } from '../lib/index.js';
+import {
+  AnthropicLLM,
+  type LLM,
+  type Message,
+  OpenAILLM,
+  OverloadedError,
+  RateLimitError,
+  type StreamChunk,
+} from '../lib/index.js';
+
+const tools = [
+  {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+];
 
 // A server nobody here wrote: our wire handling must agree with it, not only with our own fault server.
 let mock: LLMock;
 beforeAll(async () => {
   mock = new LLMock({ port: 0 });
   mock.onMessage('haiku', { content: 'Autumn moonlight, a worm digs silently into the chestnut.' });
+  // A tool round trip: the result of the call answers; the question asks for the call.
+  mock.onToolResult('call_weather_1', { content: 'It is 21 °C in Paris.' });
+  mock.onMessage('weather', {
+    toolCalls: [{ id: 'call_weather_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+  });
   await mock.start();
 });
 afterAll(() => mock.stop());
@@ -46,5 +67,43 @@ describe.each([0, 1])('against @copilotkit/aimock (%#)', (index) => {
 
     mock.nextRequestError(429, { message: 'slow down', type: 'rate_limit_error' });
     await expect(llm.ask('Write a haiku')).rejects.toBeInstanceOf(RateLimitError);
+  });
+
+  it('makes a tool round trip: the call, then the answer from its result, ask and stream', async () => {
+    const [, llm] = pick();
+    const question: Message = { role: 'user', content: 'What is the weather in Paris?' };
+    const call = await llm.ask([question], { tools });
+    expect(call.toolCalls).toEqual([{ id: 'call_weather_1', name: 'get_weather', input: { city: 'Paris' } }]);
+    expect(call.stopReason).toBe('tool-calls');
+
+    const stream = llm.stream([question], { tools });
+    const chunks: StreamChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.filter((c) => c.type === 'tool-call')).toEqual([
+      { type: 'tool-call', id: 'call_weather_1', name: 'get_weather', input: { city: 'Paris' }, text: '' },
+    ]);
+    expect((await stream.finalReply()).toolCalls).toEqual(call.toolCalls);
+
+    const answer = await llm.ask(
+      [
+        question,
+        { role: 'assistant', content: call.content },
+        {
+          role: 'tool',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 'call_weather_1',
+              name: 'get_weather',
+              output: { celsius: 21 },
+            },
+          ],
+        },
+      ],
+      { tools },
+    );
+    expect(answer.text).toBe('It is 21 °C in Paris.');
+    expect(answer.stopReason).toBe('stop');
+    expect(answer.toolCalls).toEqual([]);
   });
 });

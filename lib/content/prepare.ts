@@ -54,6 +54,13 @@ export async function prepareRequest(
 ): Promise<ProviderRequest> {
   const { options } = request;
   const specs = mergeTools(defaults.tools, options.tools);
+  const fromDefaults = defaults.providerOptions?.[provider];
+  const fromCall = options.providerOptions?.[provider];
+  const providerFields =
+    fromDefaults === undefined && fromCall === undefined ? undefined : { ...fromDefaults, ...fromCall };
+  if (specs.length === 0 && options.schema === undefined && options.choices === undefined) {
+    return { ...request, tools: [], toolChoice: undefined, output: undefined, providerFields }; // plain text: nothing to resolve
+  }
   const tools = await Promise.all(
     specs.map(async (spec, i): Promise<PreparedTool> => {
       const { jsonSchema, strict } = await resolveParameters(spec.parameters, `tools[${i}].parameters`);
@@ -65,10 +72,6 @@ export async function prepareRequest(
     throw new TypeError(`\`toolChoice\` names the tool "${toolChoice.name}", which is not among the tools`);
   }
   const output = await resolveOutput(options);
-  const fromDefaults = defaults.providerOptions?.[provider];
-  const fromCall = options.providerOptions?.[provider];
-  const providerFields =
-    fromDefaults === undefined && fromCall === undefined ? undefined : { ...fromDefaults, ...fromCall };
   return {
     ...request,
     tools,
