@@ -3,7 +3,9 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { Telemetry } from '../lib/index.js';
+import { SpanKind } from '@opentelemetry/api';
+import { AnthropicLLM, Telemetry } from '../lib/index.js';
+import { FaultServer } from '../lib/testing/index.js';
 import { TurnLLM } from './helpers/turns.js';
 
 const exporter = new InMemorySpanExporter();
@@ -35,5 +37,41 @@ describe('telemetry spans with tools', () => {
       'resilient_llm.stop_reason': 'stop',
       'resilient_llm.tool_calls': 0,
     });
+  });
+});
+
+describe('telemetry spans with tools, on the wire', () => {
+  it("carry the provider's finish reason and the tool-call count on the call and the answering attempt", async () => {
+    const server = await FaultServer.start({
+      replies: {
+        calls: {
+          toolCalls: [
+            { name: 'weather', input: { city: 'Oslo' } },
+            { name: 'weather', input: { city: 'Rome' } },
+            { name: 'time', input: {} },
+          ],
+        },
+      },
+    });
+    try {
+      const llm = new AnthropicLLM('claude-haiku-4-5~reply=calls', {
+        apiKey: 'k',
+        baseURL: server.anthropicBaseURL,
+      }).withTelemetry(new Telemetry({ tracing: tracer }));
+      const tools = ['weather', 'time'].map((name) => ({ name, parameters: { type: 'object' } }));
+      await llm.ask('Weather and time?', { tools });
+      const spans = exporter.getFinishedSpans();
+      const attempt = spans.find((s) => s.kind === SpanKind.CLIENT)!;
+      const call = spans.find((s) => s.kind === SpanKind.INTERNAL)!;
+      for (const span of [attempt, call]) {
+        expect(span.attributes).toMatchObject({
+          'gen_ai.response.finish_reasons': ['tool_use'],
+          'resilient_llm.stop_reason': 'tool-calls',
+          'resilient_llm.tool_calls': 3,
+        });
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

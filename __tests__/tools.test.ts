@@ -134,6 +134,33 @@ describe('runTools', () => {
     expect(llm.requests).toHaveLength(1);
   });
 
+  it('bounds the whole run with deadline, tools included, rejecting with TimeoutError', async () => {
+    jest.useFakeTimers();
+    try {
+      const seen: AbortSignal[] = [];
+      const llm = new TurnLLM([[call('c1', 'slow', {})], 'never']);
+      const slow = tool({
+        parameters: { type: 'object' },
+        execute: (_input, { signal }) => {
+          seen.push(signal);
+          return new Promise(() => {}); // never settles
+        },
+      });
+      const outcome = runTools(llm, 'go', { tools: { slow }, deadline: 1000 }).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(999);
+      expect(seen[0]!.aborted).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      const error = await outcome;
+      expect(error).toMatchObject({ name: 'TimeoutError', kind: 'timeout' });
+      expect((error as Error).message).toBe("The tool loop's deadline of 1000 ms passed");
+      expect(seen[0]!.reason).toBe(error);
+      expect(llm.requests).toHaveLength(1);
+      expect(llm.requests[0]!.options.deadline).toBeUndefined(); // the run's, not each step's
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('passes the call options to every step', async () => {
     const llm = new TurnLLM([[call('c1', 't', {})], 'ok']);
     const t = tool({ parameters: { type: 'object' }, execute: () => 'x' });
@@ -157,6 +184,9 @@ describe('runTools', () => {
       new TypeError('`tools.t.execute` must be a function, got undefined'),
     );
     await expect(runTools(llm, 'go', { tools: { t }, maxSteps: 0 })).rejects.toThrow(RangeError);
+    await expect(runTools(llm, 'go', { tools: { t }, deadline: 2 ** 31 })).rejects.toThrow(
+      new RangeError('`deadline` must be at most 2147483647 ms (about 24.8 days), got 2147483648'),
+    );
     expect(llm.requests).toHaveLength(0);
   });
 });

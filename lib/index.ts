@@ -162,3 +162,9 @@ export type {
   ToolSet,
 } from './tools/types.js';
 export type { ReplyWithChoice, ReplyWithObject, SchemaOutput } from './schema/infer.js';
+export {
+  estimateInput,
+  type EstimateInput,
+  FILE_PAGE_TOKENS,
+  IMAGE_TOKENS,
+} from './guards/rate-limit/estimate-input.js';

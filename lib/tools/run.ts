@@ -1,13 +1,16 @@
-import { LLM } from '../llm.js';
+import { TimeoutError } from '../errors/classes.js';
+import type { LLM } from '../llm.js';
 import { resolveParameters } from '../schema/parameters.js';
 import { show } from '../schema/resolve.js';
 import { raceAbort } from '../sleep.js';
 import type { Input, Message, ToolCall, ToolResultPart, ToolSpec } from '../types.js';
-import { checkInteger } from '../validate.js';
+import { checkDuration, checkInteger } from '../validate.js';
 import type { RunToolsOptions, RunToolsResult, Tool, ToolSet } from './types.js';
 
 const DEFAULT_MAX_STEPS = 8;
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The longest a timer can wait (2³¹−1 ms). */
+const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * The tool loop: asks `llm` with the tools, runs the tools the reply calls (in parallel), feeds
@@ -15,7 +18,8 @@ const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  * unknown tool name as `isError` results the model can read), and asks again, until a reply
  * calls no tool or `maxSteps` model calls were made. Each step is one `ask` through the whole
  * chain, so retry, fallback and every guard cover every step. Aborting `signal` rejects at once
- * with its reason, even while a tool that ignores its signal is still running.
+ * with its reason, even while a tool that ignores its signal is still running; `deadline` bounds
+ * the whole run (model calls and tools), rejecting with `TimeoutError` when it passes.
  *
  * @example
  * const { reply, messages } = await runTools(llm, 'Weather in Oslo?', {
@@ -23,31 +27,43 @@ const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  * });
  */
 export async function runTools(llm: LLM, input: Input, options: RunToolsOptions): Promise<RunToolsResult> {
-  if (!(llm instanceof LLM)) throw new TypeError(`\`runTools\` needs an LLM, got ${show(llm)}`);
-  const { tools, maxSteps = DEFAULT_MAX_STEPS, ...callOptions } = checkOptions(options);
-  const { signal } = callOptions;
+  // By shape, not instanceof: an LLM from another copy of the package (ESM and CJS at once) works too.
+  if (typeof (llm as Partial<LLM> | null)?.ask !== 'function') {
+    throw new TypeError(`\`runTools\` needs an LLM, got ${show(llm)}`);
+  }
+  const { tools, maxSteps = DEFAULT_MAX_STEPS, deadline, signal, ...callOptions } = checkOptions(options);
   signal?.throwIfAborted();
   const specs = toolSpecs(tools);
   const messages: Message[] =
     typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? [...input] : [];
   const steps: RunToolsResult['steps'][number][] = [];
-  const toolSignal = new AbortController();
-  const onAbort = (): void => toolSignal.abort(signal?.reason);
+  // One signal for the run: the caller's abort, or the run's deadline; tools get it too.
+  const run = new AbortController();
+  const onAbort = (): void => run.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    deadline === undefined
+      ? undefined
+      : setTimeout(
+          () => run.abort(new TimeoutError(`The tool loop's deadline of ${deadline} ms passed`)),
+          deadline,
+        );
   try {
     for (;;) {
       // Each step sees a copy: the conversation grows after the call, never under it.
       const reply = await llm.ask(messages.length === 0 ? input : [...messages], {
         ...callOptions,
+        signal: run.signal,
         tools: specs,
       });
       steps.push(reply);
       messages.push({ role: 'assistant', content: reply.content });
       if (reply.toolCalls.length === 0 || steps.length >= maxSteps) return { reply, messages, steps };
-      const results = reply.toolCalls.map((call) => runOne(tools, call, toolSignal.signal));
-      messages.push({ role: 'tool', content: await raceAbort(Promise.all(results), signal) });
+      const results = reply.toolCalls.map((call) => runOne(tools, call, run.signal));
+      messages.push({ role: 'tool', content: await raceAbort(Promise.all(results), run.signal) });
     }
   } finally {
+    clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -126,5 +142,11 @@ function checkOptions(options: RunToolsOptions): RunToolsOptions {
     }
   }
   checkInteger('maxSteps', maxSteps, 1);
+  checkDuration('deadline', options.deadline);
+  if (options.deadline !== undefined && options.deadline > MAX_TIMER) {
+    throw new RangeError(
+      `\`deadline\` must be at most ${MAX_TIMER} ms (about 24.8 days), got ${options.deadline}`,
+    );
+  }
   return options;
 }

@@ -27,7 +27,10 @@ export interface Tool<P extends JsonSchema | StandardSchema = JsonSchema | Stand
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ToolSet = Readonly<Record<string, Tool<any>>>;
 
-/** Options of {@link runTools}: the tools, the step limit, and the options of every `ask`. */
+/**
+ * Options of {@link runTools}: the tools, the step limit, and the options of every `ask`, except
+ * `signal` and `deadline`, which bound the whole run (model calls and tools alike).
+ */
 export interface RunToolsOptions extends Omit<CallOptions, 'tools'> {
   readonly tools: ToolSet;
   /** The most model calls the run makes (a retried or fallen-back call is one). @default 8 */
