@@ -198,6 +198,10 @@ describe('choosing a reply script', () => {
     await expect(FaultServer.start({ replies: { ok: { usage: { reasoningTokens: -1 } } } })).rejects.toThrow(
       /`reply `ok`.usage.reasoningTokens` must be an integer ≥ 0, got -1/,
     );
+    // @ts-expect-error a tool call needs its name
+    expect(() => server.defineReply('x', { toolCalls: [{ input: {} }] })).toThrow(
+      /toolCalls\[0\].name` must be a string/,
+    );
     server.defineReply('late', { text: 'defined later' });
     const body = await (await postWire(server, 'openai', { model: 'gpt-4o~reply=late' })).json();
     expect(body).toMatchObject({ choices: [{ message: { content: 'defined later' } }] });

@@ -132,8 +132,9 @@ export function draftBlocks(input: {
   } else {
     const pieces = textPieces(spec, script, input.baseModel, argChunks);
     const text = pieces.join('');
-    if (pieces.length > 0)
+    if (pieces.length > 0) {
       drafts.push({ block: { type: 'text', text }, pieces: pieces.map((p) => ({ kind: 'text', text: p })) });
+    }
   }
   const prefix = provider === 'openai' ? 'call' : 'toolu';
   calls.forEach((call, toolIndex) => {

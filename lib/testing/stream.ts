@@ -1,6 +1,7 @@
 /**
- * Writes a streamed reply as SSE, playing the streaming faults at the right chunk (any
- * delta: text, thinking or tool arguments): stall, malformed event, in-stream error, drop, clean-but-truncated end, and delays.
+ * Writes a streamed reply as SSE, playing the streaming faults at the right chunk (any delta:
+ * text, thinking, signature or tool arguments): stall, malformed event, in-stream error, drop,
+ * clean-but-truncated end, and delays.
  */
 import type { ServerResponse } from 'node:http';
 import type { Headers } from './headers.js';
