@@ -155,7 +155,7 @@ describe('runTools', () => {
       expect((error as Error).message).toBe("The tool loop's deadline of 1000 ms passed");
       expect(seen[0]!.reason).toBe(error);
       expect(llm.requests).toHaveLength(1);
-      expect(llm.requests[0]!.options.deadline).toBeUndefined(); // the run's, not each step's
+      expect((llm.requests[0]!.options as { deadline?: number }).deadline).toBeUndefined(); // the run's, not each step's
     } finally {
       jest.useRealTimers();
     }
