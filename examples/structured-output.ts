@@ -34,6 +34,8 @@ const Forecast = z
 interface Endpoints {
   /** The chain whose fallback answers with the named reply script (local), or the real chain (live). */
   chain(reply: string): LLM;
+  /** Local only: how the last request to each provider asked for the schema, as sent on the wire. */
+  wire?(): string;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,19 @@ async function local(): Promise<Endpoints> {
         primary,
         new OpenAILLM(`gpt-4o-mini~reply=${reply}`, { apiKey: 'example', baseURL: server.openaiBaseURL }),
       ),
+    wire: () => {
+      const last = (provider: 'openai' | 'anthropic') =>
+        server
+          .hits()
+          .filter((hit) => hit.provider === provider)
+          .at(-1)?.body ?? {};
+      const { response_format } = last('openai');
+      const { tools, tool_choice, output_config } = last('anthropic');
+      return [
+        `  openai response_format: ${JSON.stringify(response_format)}`,
+        `  anthropic: ${JSON.stringify({ tools, tool_choice, output_config })}`,
+      ].join('\n');
+    },
     close: () => server.close(),
   };
 }
@@ -99,6 +114,7 @@ async function main(): Promise<void> {
     console.log(
       `  ${reply.object.city}: ${reply.object.celsius} °C, ${reply.object.sky}. ${reply.object.advice}`,
     );
+    if (endpoints.wire) console.log(`  on the wire:\n${endpoints.wire()}`);
 
     console.log('\n2. ask with choices');
     const pick = await endpoints.chain('choice').ask('Oslo is 3 °C today: coat, jacket or t-shirt?', {

@@ -26,6 +26,8 @@ import { FaultServer } from 'llm-resilience/testing';
 interface Endpoints {
   readonly primary: LLM;
   readonly fallback: LLM;
+  /** Local only: the messages of the last request each provider received, as sent on the wire. */
+  wire?(): string;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,16 @@ async function local(): Promise<Endpoints> {
       apiKey: 'example',
       baseURL: server.anthropicBaseURL,
     }),
+    wire: () =>
+      (['openai', 'anthropic'] as const)
+        .map((provider) => {
+          const last = server
+            .hits()
+            .filter((hit) => hit.provider === provider)
+            .at(-1);
+          return `  ${provider}: ${JSON.stringify(last?.body.messages)}`;
+        })
+        .join('\n'),
     close: () => server.close(),
   };
 }
@@ -120,6 +132,8 @@ async function main(): Promise<void> {
       console.log(`  ${message.role.padEnd(9)} ${content}`);
     }
     console.log(`\nanswer (${reply.provider}:${reply.model}): ${reply.text}`);
+    if (endpoints.wire)
+      console.log(`\nthe last step's messages on the wire, per provider:\n${endpoints.wire()}`);
   } finally {
     await endpoints.close();
   }
