@@ -24,6 +24,7 @@ beforeAll(async () => {
   mock.onMessage('haiku', { content: 'Autumn moonlight, a worm digs silently into the chestnut.' });
   // A tool round trip: the result of the call answers; the question asks for the call.
   mock.onToolResult('call_weather_1', { content: 'It is 21 °C in Paris.' });
+  mock.onMessage('riddle', { content: 'A shadow.', reasoning: 'It follows you but is not alive.' });
   mock.onMessage('weather', {
     toolCalls: [{ id: 'call_weather_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
   });
@@ -105,5 +106,21 @@ describe.each([0, 1])('against @copilotkit/aimock (%#)', (index) => {
     expect(answer.text).toBe('It is 21 °C in Paris.');
     expect(answer.stopReason).toBe('stop');
     expect(answer.toolCalls).toEqual([]);
+  });
+
+  it('reads the reasoning it sends (OpenAI-compatible reasoning_content, Anthropic thinking), ask and stream', async () => {
+    const [, llm] = pick();
+    const asked = await llm.ask('A riddle');
+    expect(asked.text).toBe('A shadow.');
+    expect(asked.content[0]).toMatchObject({ type: 'reasoning', text: 'It follows you but is not alive.' });
+    const stream = llm.stream('A riddle');
+    let reasoning = '';
+    let text = '';
+    for await (const chunk of stream) {
+      if (chunk.type === 'reasoning') reasoning += chunk.text;
+      else text += chunk.text;
+    }
+    expect([reasoning, text]).toEqual(['It follows you but is not alive.', 'A shadow.']);
+    expect((await stream.finalReply()).content).toEqual(asked.content);
   });
 });

@@ -235,6 +235,26 @@ describe('capabilities', () => {
     expect(server.hits().map((h) => h.model)).toEqual(['gpt-4o', 'gpt-4o']);
   });
 
+  it('AnthropicLLM takes capabilities too: a request needing more fails before any request, ask and stream', async () => {
+    const limited = new AnthropicLLM('claude-haiku-4-5', {
+      apiKey: 'k',
+      baseURL: server.anthropicBaseURL,
+      capabilities: { tools: false },
+    });
+    expect(limited.capabilities.tools).toBe(false);
+    await expect(limited.ask('hi', { tools })).rejects.toMatchObject({
+      kind: 'unsupported',
+      missing: ['tools'],
+    });
+    await expect(limited.stream('hi', { tools }).finalReply()).rejects.toMatchObject({ kind: 'unsupported' });
+    const served = await limited
+      .withFallbacks([openai('gpt-4o')])
+      .stream('hi', { tools })
+      .finalReply();
+    expect(served.provider).toBe('openai');
+    expect(server.hits().map((h) => h.provider)).toEqual(['openai']);
+  });
+
   it('a provider’s constructor tools are default tools, and count as needing tools', async () => {
     const llm = openai('gpt-4o', { tools });
     await llm.ask('hi');

@@ -157,10 +157,14 @@ describe.each(['openai', 'anthropic'] as const)('%s replies', (provider) => {
     expect(streamedWrong).toMatchObject({ kind: 'structured_output' });
   });
 
-  it('reads choices into choice', async () => {
+  it('reads choices into choice, ask and stream', async () => {
     server.defineReply('pick', { json: { choice: 'no' } });
     const reply = await make(provider, '~reply=pick').ask('Is it raining?', { choices: ['yes', 'no'] });
     expect(reply.choice).toBe('no');
+    const streamedReply = await make(provider, '~reply=pick')
+      .stream('Is it raining?', { choices: ['yes', 'no'] })
+      .finalReply();
+    expect(streamedReply.choice).toBe('no');
   });
 
   it('fills reasoningTokens and cachedInputTokens where reported', async () => {

@@ -363,3 +363,61 @@ describe('stream() sends the same translation as ask()', () => {
     },
   );
 });
+
+describe('what a provider cannot take', () => {
+  it('Anthropic reads a text/plain file as a text document', async () => {
+    const data = Buffer.from('Line one.\nLine two.').toString('base64');
+    await anthropic.ask([
+      { role: 'user', content: [{ type: 'file', data, mediaType: 'text/plain', filename: 'notes.txt' }] },
+    ]);
+    expect((lastBody().messages as { content: unknown[] }[])[0]!.content).toEqual([
+      {
+        type: 'document',
+        source: { type: 'text', media_type: 'text/plain', data: 'Line one.\nLine two.' },
+        title: 'notes.txt',
+      },
+    ]);
+  });
+
+  it('a file or image type the provider cannot read is an UnsupportedRequestError, and the fallback serves', async () => {
+    const csv: Message[] = [
+      { role: 'user', content: [{ type: 'file', data: 'YSxi', mediaType: 'text/csv' }] },
+    ];
+    await expect(openai.ask(csv)).rejects.toMatchObject({ kind: 'unsupported', missing: ['files'] });
+    const bmp: Message[] = [
+      { role: 'user', content: [{ type: 'image', image: new Uint8Array([66, 77]), mediaType: 'image/bmp' }] },
+    ];
+    await expect(anthropic.ask(bmp)).rejects.toMatchObject({ kind: 'unsupported', missing: ['images'] });
+    expect(server.hits()).toHaveLength(0);
+    const reply = await anthropic.withFallbacks([openai]).ask(bmp);
+    expect(reply.provider).toBe('openai');
+    expect(server.hits()).toHaveLength(1);
+  });
+
+  it('a toolChoice naming no tool, or a schema named like a tool, is a TypeError before any request', async () => {
+    await expect(openai.ask('hi', { tools, toolChoice: { name: 'nope' } })).rejects.toThrow(
+      /`toolChoice` names the tool "nope", which is not among the tools/,
+    );
+    await expect(
+      anthropic.ask('hi', { tools, schema: { name: 'get_weather', schema: weatherParameters } }),
+    ).rejects.toThrow(/"get_weather" is also a tool's name/);
+    expect(server.hits()).toHaveLength(0);
+  });
+
+  it('Anthropic: an assistant turn with nothing it can take (unsigned reasoning) is left out, and the user turns merge', async () => {
+    await anthropic.ask([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: [{ type: 'reasoning', text: 'from another provider' }] },
+      { role: 'user', content: 'again' },
+    ]);
+    expect(lastBody().messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'hi' },
+          { type: 'text', text: 'again' },
+        ],
+      },
+    ]);
+  });
+});

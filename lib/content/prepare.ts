@@ -47,11 +47,11 @@ export function mergeTools(
  * JSON Schema (by the schema module, once per schema object), and the provider's own fields.
  * A `toolChoice` naming no tool is a `TypeError`.
  */
-export async function prepareRequest(
+export function prepareRequest(
   request: LLMRequest,
   provider: Provider,
   defaults: ContentDefaults,
-): Promise<ProviderRequest> {
+): ProviderRequest | Promise<ProviderRequest> {
   const { options } = request;
   const specs = mergeTools(defaults.tools, options.tools);
   const fromDefaults = defaults.providerOptions?.[provider];
@@ -59,8 +59,19 @@ export async function prepareRequest(
   const providerFields =
     fromDefaults === undefined && fromCall === undefined ? undefined : { ...fromDefaults, ...fromCall };
   if (specs.length === 0 && options.schema === undefined && options.choices === undefined) {
-    return { ...request, tools: [], toolChoice: undefined, output: undefined, providerFields }; // plain text: nothing to resolve
+    // Plain text: nothing to resolve, and no await, so the request starts in the caller's tick.
+    return { ...request, tools: [], toolChoice: undefined, output: undefined, providerFields };
   }
+  return resolveContent(request, specs, defaults, providerFields);
+}
+
+async function resolveContent(
+  request: LLMRequest,
+  specs: readonly ToolSpec[],
+  defaults: ContentDefaults,
+  providerFields: ProviderRequest['providerFields'],
+): Promise<ProviderRequest> {
+  const { options } = request;
   const tools = await Promise.all(
     specs.map(async (spec, i): Promise<PreparedTool> => {
       const { jsonSchema, strict } = await resolveParameters(spec.parameters, `tools[${i}].parameters`);

@@ -14,6 +14,8 @@ export function openaiCompletion(response: ChatCompletion, context: LLMErrorOpti
   const choice = response.choices[0];
   const message = choice?.message;
   const content: AssistantPart[] = [];
+  const reasoning = reasoningOf(message);
+  if (reasoning) content.push({ type: 'reasoning', text: reasoning });
   const text = message?.content ?? message?.refusal ?? '';
   if (text !== '') content.push({ type: 'text', text });
   for (const call of message?.tool_calls ?? []) {
@@ -57,8 +59,10 @@ export function openaiStreamUpdate(chunk: ChatCompletionChunk): StreamUpdate {
     ...(call.function?.name ? { name: call.function.name } : {}),
     ...(call.function?.arguments ? { inputDelta: call.function.arguments } : {}),
   }));
+  const reasoning = reasoningOf(delta);
   return {
     model: chunk.model,
+    ...(reasoning ? { reasoning } : {}),
     text: delta?.content ?? delta?.refusal ?? undefined,
     ...(toolCalls?.length ? { toolCalls } : {}),
     finishReason: choice?.finish_reason ?? undefined,
@@ -67,4 +71,14 @@ export function openaiStreamUpdate(chunk: ChatCompletionChunk): StreamUpdate {
     // The usage chunk comes last; `[DONE]` after it carries nothing, so we need not wait for it.
     terminal: usage != null,
   };
+}
+
+/**
+ * The reasoning text some OpenAI-compatible servers send beside the answer (DeepSeek, vLLM, Ollama:
+ * `reasoning_content`; OpenRouter: `reasoning`). OpenAI's own chat completions send none.
+ */
+function reasoningOf(message: object | null | undefined): string | undefined {
+  const m = message as { reasoning_content?: unknown; reasoning?: unknown } | null | undefined;
+  const value = m?.reasoning_content ?? m?.reasoning;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -109,7 +109,9 @@ export abstract class ProviderLLM extends LLM {
   }
 
   async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const prepared = await this.#prepare(request); // before any request: nothing is sent or recorded on failure
+    // Before any request: nothing is sent or recorded on failure. Plain text resolves at once (no await).
+    const ready = this.#prepare(request);
+    const prepared = ready instanceof Promise ? await this.#resolved(ready, ctx) : ready;
     const startedAt = Date.now();
     const timeout = this.#option(request.options, 'timeout');
     // Without a timeout the caller's signal serves as it is: no controller, no timer.
@@ -130,7 +132,8 @@ export abstract class ProviderLLM extends LLM {
   }
 
   async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const prepared = await this.#prepare(request);
+    const ready = this.#prepare(request);
+    const prepared = ready instanceof Promise ? await this.#resolved(ready, ctx) : ready;
     const startedAt = Date.now();
     const { options } = request;
     const attempt = new AttemptTimers(ctx.signal, this);
@@ -217,11 +220,18 @@ export abstract class ProviderLLM extends LLM {
    * Resolves the request for this provider and checks it against `capabilities`; throws
    * `UnsupportedRequestError` (or a `TypeError` for a bad tool or schema) before any request.
    */
-  async #prepare(request: LLMRequest): Promise<ProviderRequest> {
+  #prepare(request: LLMRequest): ProviderRequest | Promise<ProviderRequest> {
     const content = this.#defaults;
     const tools = mergeTools(content.tools, request.options.tools);
     checkCapabilities(this.capabilities, neededCapabilities(request.messages, request.options, tools), this);
     return prepareRequest(request, this.provider, content);
+  }
+
+  /** A request whose tools or schema had to be resolved: the caller may have aborted meanwhile. */
+  async #resolved(ready: Promise<ProviderRequest>, ctx: CallContext): Promise<ProviderRequest> {
+    const prepared = await ready;
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    return prepared;
   }
 
   /** With `schema` or `choices`, the answer's `object` or `choice` (not for a turn of tool calls). */
