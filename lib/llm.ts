@@ -237,6 +237,11 @@ const NONE: readonly never[] = Object.freeze([]);
  * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.
  * It fronts `inner`'s model and provider; `describe()` is `name(inner.describe())` unless the
  * middleware describes itself.
+ *
+ * @example
+ * const retried = llm.withRetry(3); // a MiddlewareLLM<RetryMiddleware>
+ * retried.inner === llm; retried.middleware.config.maxRetries; // 3
+ * retried.describe(); // 'retry(openai:gpt-4o ×4)'
  */
 export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM {
   readonly inner: LLM;
