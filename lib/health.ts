@@ -3,7 +3,7 @@ import { describeError, TimeoutError } from './errors/classes.js';
 import type { LLM } from './llm.js';
 import { raceAbort } from './sleep.js';
 import type { Provider } from './types.js';
-import { checkDuration } from './validate.js';
+import { checkDuration, checkOptionKeys, optionNames } from './validate.js';
 
 /** Options of `healthCheck()`. */
 export interface HealthCheckOptions {
@@ -15,6 +15,8 @@ export interface HealthCheckOptions {
   /** Aborting rejects the whole check with `signal.reason`. */
   readonly signal?: AbortSignal;
 }
+
+const HEALTH_KEYS = optionNames<HealthCheckOptions>({ timeout: true, signal: true });
 
 /** The health of one provider model of a chain. Plain and JSON-serialisable. */
 export interface ModelHealth {
@@ -49,6 +51,7 @@ interface Pingable {
 export async function checkHealth(root: LLM, options: HealthCheckOptions = {}): Promise<ModelHealth[]> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`health check options must be an object, got ${String(options)}`);
+  checkOptionKeys('`healthCheck` options', options, HEALTH_KEYS);
   const { timeout = 10_000, signal } = options;
   checkDuration('timeout', timeout);
   if (signal !== undefined && !(signal instanceof AbortSignal))

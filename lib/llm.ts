@@ -12,6 +12,7 @@ import type { RateLimiterOptions } from './guards/rate-limit/options.js';
 import type { CacheOptions, ResponseCache } from './guards/cache/store.js';
 import type { Telemetry } from './telemetry/metrics.js';
 import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
+import { checkCallOptionKeys, checkInput } from './request-checks.js';
 
 /** A call as every layer sees it: the conversation and the caller's options. Internal. */
 export interface LLMRequest {
@@ -252,16 +253,18 @@ export class EventsLLM extends WrapperLLM {
 /** Normalises `ask`/`stream` input: a string is one user message. */
 export function toRequest(input: Input, options: CallOptions): LLMRequest {
   checkCallOptions(options);
-  if (typeof input === 'string') return { messages: [{ role: 'user', content: input }], options };
-  if (!Array.isArray(input) || input.length === 0) {
+  if (typeof input !== 'string' && (!Array.isArray(input) || input.length === 0)) {
     throw new TypeError(`\`input\` must be a string or a non-empty Message[], got ${describeValue(input)}`);
   }
+  checkInput(input);
+  if (typeof input === 'string') return { messages: [{ role: 'user', content: input }], options };
   return { messages: input, options };
 }
 
 function checkCallOptions(options: CallOptions): void {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`call options must be an object, got ${describeValue(options)}`);
+  checkCallOptionKeys(options);
   const { signal, deadline, timeout, firstChunkTimeout, idleTimeout, temperature, maxTokens } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(signal)}`);

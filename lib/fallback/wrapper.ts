@@ -1,16 +1,22 @@
 import { type CallContext, emit, runCallback, throwIfAborted } from '../context.js';
-import { ContentFilterError, FallbackError, LLMError } from '../errors/classes.js';
+import { ContentFilterError, FallbackError, LLMError, RetryError } from '../errors/classes.js';
 import { describeValue, LLM, type LLMRequest, WrapperLLM } from '../llm.js';
 import { checkInterrupt, type InterruptMode } from '../retry/config.js';
 import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { RESET, relay } from '../stream.js';
 import { checkFunction } from '../validate.js';
-import type { FallbackOptions } from './options.js';
+import { checkFallbackOptions, type FallbackOptions } from './options.js';
 
-/** The default condition: every `LLMError` but a content-policy refusal, which another model would refuse too. */
+/**
+ * The default condition: every `LLMError` but a content-policy refusal, which another model would
+ * refuse too. A `RetryError` falls back as its `lastError` does (DESIGN §3): an exhausted retry of
+ * a `ContentFilterError` (made retryable with `retryOn`) is still a refusal.
+ */
 export function fallsBackByDefault(error: unknown): boolean {
-  return error instanceof LLMError && !(error instanceof ContentFilterError);
+  let decisive = error;
+  while (decisive instanceof RetryError) decisive = decisive.lastError;
+  return decisive instanceof LLMError && !(decisive instanceof ContentFilterError);
 }
 
 /** `withFallbacks`' wrapper: tries its primary (`inner`), then each of `fallbacks` in order. */
@@ -29,6 +35,7 @@ export class FallbackLLM extends WrapperLLM {
       if (!(llm instanceof LLM))
         throw new TypeError(`\`fallbacks[${i}]\` must be an LLM, got ${describeValue(llm)}`);
     });
+    checkFallbackOptions(options);
     checkFunction('fallbackCondition', options.fallbackCondition);
     checkFunction('onFallback', options.onFallback);
     this.fallbacks = Object.freeze([...fallbacks]);
