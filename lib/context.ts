@@ -1,4 +1,5 @@
 import { TimeoutError } from './errors/classes.js';
+import { setTimer } from './sleep.js';
 import type { EventBus, LLMEvents } from './telemetry/events.js';
 import type { Attempt, CallOptions, Provider } from './types.js';
 
@@ -39,7 +40,7 @@ export function openCall(options: CallOptions): OpenCall {
   const attempts: Attempt[] = [];
   const deadlineAt = Date.now() + deadline;
   const onAbort = (): void => controller.abort(signal?.reason);
-  const timer = setTimeout(() => {
+  const timer = setTimer(() => {
     const last = attempts[attempts.length - 1];
     controller.abort(
       new TimeoutError(
@@ -51,7 +52,7 @@ export function openCall(options: CallOptions): OpenCall {
   if (signal?.aborted) controller.abort(signal.reason);
   else signal?.addEventListener('abort', onAbort, { once: true });
   const close = (): void => {
-    clearTimeout(timer);
+    timer.clear();
     signal?.removeEventListener('abort', onAbort);
   };
   return { ctx: { signal: controller.signal, deadlineAt, attempts, buses: NO_BUSES }, close };

@@ -1,7 +1,7 @@
 import { type ChainLeaf, guardState, leavesOf } from './chain.js';
 import { describeError, TimeoutError } from './errors/classes.js';
 import type { LLM } from './llm.js';
-import { raceAbort } from './sleep.js';
+import { raceAbort, setTimer } from './sleep.js';
 import type { Provider } from './types.js';
 import { checkDuration, checkOptionKeys, optionNames } from './validate.js';
 
@@ -70,7 +70,7 @@ async function checkLeaf(
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
+  const timer = setTimer(() => {
     const message = `The health check of ${llm.describe()} took longer than ${timeout} ms`;
     controller.abort(new TimeoutError(message, { provider: llm.provider, model: llm.model }));
   }, timeout);
@@ -81,7 +81,7 @@ async function checkLeaf(
   } catch (e) {
     error = e;
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     signal?.removeEventListener('abort', onAbort);
   }
   const latencyMs = Date.now() - startedAt;

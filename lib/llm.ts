@@ -67,9 +67,10 @@ export abstract class LLM {
 
   /** Asks once (through whatever this LLM wraps) and resolves to the complete reply. */
   async ask(input: Input, options: CallOptions = {}): Promise<Reply> {
+    const request = toRequest(input, options); // validate before arming the deadline
     const call = openCall(options);
     try {
-      return await this._ask(toRequest(input, options), call.ctx);
+      return await this._ask(request, call.ctx);
     } finally {
       call.close();
     }

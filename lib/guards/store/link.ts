@@ -5,7 +5,7 @@
  */
 import { type CallContext, emit } from '../../context.js';
 import { StoreUnavailableError } from '../../errors/classes.js';
-import { raceAbort } from '../../sleep.js';
+import { raceAbort, setTimer } from '../../sleep.js';
 import type { Provider } from '../../types.js';
 import type { StateStore, StoreErrorPolicy, StoreStatusChange } from './types.js';
 
@@ -112,7 +112,7 @@ export class StoreLink {
     const { timeout, name } = this.store;
     return new Promise<T>((resolve, reject) => {
       let done = false;
-      const timer = setTimeout(() => {
+      const timer = setTimer(() => {
         // After a busy stretch of the event loop, timers run before sockets are read: give an answer
         // that arrived meanwhile its turn first (setImmediate runs after the poll phase).
         setImmediate(() => {
@@ -121,7 +121,7 @@ export class StoreLink {
       }, timeout);
       const settle = (): void => {
         done = true;
-        clearTimeout(timer);
+        timer.clear();
       };
       let pending: Promise<T>;
       try {
