@@ -1,6 +1,6 @@
 import './compose.js';
 
-export { LLM } from './llm.js';
+export { LLM, isLLM } from './llm.js';
 export type { LLMRequest } from './llm.js';
 export { ReplyStream } from './stream.js';
 export type {
@@ -40,6 +40,7 @@ export {
   RetryError,
   FallbackError,
   describeError,
+  isLLMError,
   CircuitOpenError,
   RateLimitedError,
   StoreUnavailableError,

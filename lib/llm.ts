@@ -1,3 +1,4 @@
+import { brand } from './brand.js';
 import { type CallContext, emit, openCall } from './context.js';
 import { ReplyStream } from './stream.js';
 import type { EventBus } from './telemetry/events.js';
@@ -181,6 +182,20 @@ export abstract class LLM {
   healthCheck(options?: HealthCheckOptions): Promise<ModelHealth[]> {
     return checkHealth(this, options);
   }
+}
+
+// `instanceof LLM` (the fallback and wrapper checks) holds across copies of the package (ESM and CJS at once).
+brand(LLM, 'LLM');
+
+/**
+ * Whether `value` is an LLM, from this copy of the package or another (an app loading it through
+ * both `import` and `require`). `instanceof LLM` says the same.
+ *
+ * @example
+ * if (!isLLM(candidate)) throw new TypeError('expected an LLM');
+ */
+export function isLLM(value: unknown): value is LLM {
+  return value instanceof LLM;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { brand } from '../brand.js';
 import type { Tracer } from '@opentelemetry/api';
 import { type FoundGuard, guardState, guardsOf } from '../chain.js';
 import type { CallContext } from '../context.js';
@@ -206,3 +207,6 @@ function report({ llm, guard }: FoundGuard): GuardReport {
   const { name } = guard as { name?: unknown };
   return { llm, ...(typeof name === 'string' ? { name } : {}), state: guardState(guard) };
 }
+
+// Shared on purpose between LLMs: `instanceof Telemetry` holds across copies of the package.
+brand(Telemetry, 'Telemetry');

@@ -1,3 +1,4 @@
+import { brand } from '../../brand.js';
 import { LRUCache } from 'lru-cache';
 import type { Reply } from '../../types.js';
 import { checkDuration, checkFunction, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
@@ -161,3 +162,6 @@ export class ResponseCache {
     else this.#counts.misses++;
   }
 }
+
+// Shared on purpose between LLMs: `instanceof ResponseCache` holds across copies of the package.
+brand(ResponseCache, 'ResponseCache');

@@ -1,3 +1,4 @@
+import { brand } from '../../brand.js';
 import { randomUUID } from 'node:crypto';
 import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit, timeLeft } from '../../context.js';
@@ -447,3 +448,6 @@ export class RateLimiter {
     );
   }
 }
+
+// Shared on purpose between LLMs: `instanceof RateLimiter` holds across copies of the package.
+brand(RateLimiter, 'RateLimiter');
