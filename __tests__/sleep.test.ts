@@ -1,4 +1,12 @@
-import { createEventBus, type LLM, OpenAILLM, RateLimiter, TimeoutError } from '../lib/index.js';
+import {
+  CircuitBreaker,
+  createEventBus,
+  type LLM,
+  OpenAILLM,
+  RateLimiter,
+  ResponseCache,
+  TimeoutError,
+} from '../lib/index.js';
 import { MAX_TIMER_MS, setTimer, sleep } from '../lib/sleep.js';
 import { FaultServer } from '../lib/testing/index.js';
 
@@ -41,6 +49,37 @@ describe('setTimer', () => {
     expect(done).toBe(false);
     controller.abort(new Error('stop'));
     await expect(wait).rejects.toThrow('stop');
+  });
+});
+
+describe('huge durations that arm no timer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('a cache ttl and a breaker recoveryTimeout of 2³² ms last that long', async () => {
+    const cache = new ResponseCache({ ttl: HUGE });
+    const reply = {
+      text: 'x',
+      model: 'm',
+      provider: 'openai',
+      usage: {},
+      finishReason: 'stop',
+      raw: null,
+      attempts: [],
+    };
+    cache._store('k', {} as never, reply as never);
+    const breaker = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: HUGE });
+    const failing = new OpenAILLM('m', { apiKey: 'k', baseURL: 'http://127.0.0.1:9' }).withCircuitBreaker(
+      breaker,
+    );
+    await failing.ask('hi').catch(() => {});
+    expect(breaker.state).toBe('open');
+    jest.advanceTimersByTime(MAX_TIMER_MS + 1_000);
+    expect(cache._lookup('k')?.text).toBe('x');
+    expect(breaker.state).toBe('open');
+    jest.advanceTimersByTime(HUGE - MAX_TIMER_MS);
+    expect(cache._lookup('k')).toBeUndefined();
+    expect(breaker.state).toBe('half_open');
   });
 });
 
