@@ -55,7 +55,7 @@ try {
     const breaker = new cjs.CircuitBreaker({ failureThreshold: 1 });
     const llm = openai(esm, 'gpt-4o~status=503').withCircuitBreaker(breaker);
     await llm.ask('hi').catch(() => {});
-    return { shared: llm.breaker === breaker, state: breaker.state };
+    return breaker.state; // 'open' only if the chain used this very breaker, not a private copy
   });
 } finally {
   await server.close();
@@ -110,6 +110,6 @@ describe('identity across copies of the package (ESM + CJS in one app)', () => {
   });
 
   it('a CircuitBreaker of one copy guards an LLM of the other', () => {
-    expect(out.breakerFromTheOtherCopy).toEqual({ shared: true, state: 'open' });
+    expect(out.breakerFromTheOtherCopy).toBe('open');
   });
 });

@@ -364,11 +364,14 @@ describe('RedisStateStore: when Redis fails', () => {
     try {
       const client = connect(own.url);
       await client.ping();
-      const store = new RedisStateStore({ client, prefix: 'fault', timeout: 250, retryInterval: 200 });
+      // One store per policy (on one connection): guards on one store share its reachability, and this
+      // test wants a slow first call of one chain, under a loaded machine, to leave the other alone.
+      const store = (): RedisStateStore =>
+        new RedisStateStore({ client, prefix: 'fault', timeout: 250, retryInterval: 200 });
       const events: StoreStatusChange[] = [];
       const chains = {
-        'fail-open': guarded(store, 'fail-open', events),
-        'fail-closed': guarded(store, 'fail-closed', events),
+        'fail-open': guarded(store(), 'fail-open', events),
+        'fail-closed': guarded(store(), 'fail-closed', events),
       };
       const calls: CallRecord[] = [];
       const t0 = Date.now();

@@ -1,3 +1,5 @@
+import type { LLM } from './llm.js';
+
 /**
  * Class identity that survives copies of the package. An application that loads it through both
  * `import` and `require` (or two bundles, or a test VM) gets two copies of every class, and a plain
@@ -30,7 +32,26 @@ function hasInstance(this: AnyClass, value: unknown): boolean {
  */
 export function brand(cls: AnyClass, name: string): void {
   const mark = Symbol.for(`llm-resilience.${name}`);
-  Object.defineProperty(cls.prototype, mark, { value: true });
+  if (!(mark in cls.prototype)) Object.defineProperty(cls.prototype, mark, { value: true });
   Object.defineProperty(cls, CLASS_MARK, { value: mark });
   Object.defineProperty(cls, Symbol.hasInstance, { value: hasInstance });
+}
+
+/**
+ * The brand every `LLM` carries, registered with `Symbol.for` so it is the same symbol in every
+ * copy of the package (an app loading it through both `import` and `require`).
+ */
+export const LLM_BRAND: unique symbol = Symbol.for('llm-resilience.LLM') as never;
+
+/**
+ * True for an `LLM` of any copy of this package: what `withFallbacks`, `call.via` and `use()`
+ * check, so LLMs mix across module copies.
+ *
+ * @example
+ * isLLM(new OpenAILLM('gpt-4o')); // true
+ */
+export function isLLM(value: unknown): value is LLM {
+  return (
+    typeof value === 'object' && value !== null && (value as { [LLM_BRAND]?: unknown })[LLM_BRAND] === true
+  );
 }
