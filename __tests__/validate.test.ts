@@ -106,6 +106,7 @@ describe('unknown option keys', () => {
       'timout',
       'timeout',
     ],
+    ['explain', () => llm.explain({ deadLine: 5 } as never), 'deadLine', 'deadline'],
     [
       'stream() call options',
       () => llm.stream('hi', { temprature: 0 } as never),
@@ -141,6 +142,18 @@ describe('unknown option keys', () => {
     const limiter = new RateLimiter({ requestsPerMinute: 5 });
     expect(() => limiter.acquire(0, { maxwait: 5 } as never)).toThrow(/did you mean `maxWait`\?/);
     await expect(llm.healthCheck({ timout: 5 } as never)).rejects.toThrow(/did you mean `timeout`\?/);
+  });
+
+  it('call.via() checks its options too', async () => {
+    const other = new OpenAILLM('gpt-4o', { apiKey: 'k', baseURL: server.openaiBaseURL });
+    const router = llm.use({
+      name: 'router',
+      wrapAsk: (request, _next, call) => call.via(other, { sginal: undefined } as never).ask(request),
+    });
+    await expect(router.ask('hi')).rejects.toThrow(
+      'Unknown option `sginal` in `call.via` options; did you mean `signal`?',
+    );
+    expect(server.hitCount()).toBe(0);
   });
 
   it('never shows the value of a misspelt key (it may be a secret)', () => {

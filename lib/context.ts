@@ -5,7 +5,9 @@ import type { LLM } from './llm.js';
 import type { CallInfo, LLMRequest, ViaLLM, ViaOptions } from './middleware/types.js';
 import type { EventBus, LLMEvents } from './telemetry/events.js';
 import type { Attempt, Provider } from './types.js';
-import { describeValue } from './validate.js';
+import { checkOptionKeys, describeValue, optionNames } from './validate.js';
+
+const VIA_KEYS = optionNames<ViaOptions>({ signal: true });
 
 /** Receives a provider's response headers (a rate limiter pacing itself on `x-ratelimit-*`). */
 export type HeadersListener = (provider: Provider, headers: Headers) => void;
@@ -52,6 +54,7 @@ export class CallContext implements CallInfo {
 
   via(llm: LLM, options?: ViaOptions): ViaLLM {
     if (!isLLM(llm)) throw new TypeError(`\`call.via\` takes an LLM, got ${describeValue(llm)}`);
+    if (options !== undefined) checkOptionKeys('`call.via` options', options, VIA_KEYS);
     const branch = options?.signal === undefined ? this : this.#branch(options.signal);
     return {
       ask: (request) => llm._ask(checkRequest(request), branch),
