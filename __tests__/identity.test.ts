@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as api from '../lib/index.js';
 
 // One app, two copies of the package: the ES module build through `import` and the CommonJS build
 // through `require`, as an app gets when one of its dependencies requires what it imports. Runs the
@@ -111,5 +112,28 @@ describe('identity across copies of the package (ESM + CJS in one app)', () => {
 
   it('a CircuitBreaker of one copy guards an LLM of the other', () => {
     expect(out.breakerFromTheOtherCopy).toBe('open');
+  });
+});
+
+describe('brands', () => {
+  it('every exported error class, LLM and shared guard carries its own brand', () => {
+    const isClass = (value: unknown): value is { prototype: object; name: string } =>
+      typeof value === 'function' && typeof (value as { prototype?: unknown }).prototype === 'object';
+    const errorClasses = Object.values(api).filter(
+      (value) => isClass(value) && value.prototype instanceof api.LLMError,
+    );
+    expect(errorClasses.length).toBeGreaterThanOrEqual(19);
+    const unbranded = [
+      api.LLM,
+      api.LLMError,
+      api.CircuitBreaker,
+      api.RateLimiter,
+      api.ResponseCache,
+      api.Telemetry,
+      ...errorClasses,
+    ]
+      .filter((cls) => !Object.prototype.hasOwnProperty.call(cls, Symbol.for('llm-resilience.brand')))
+      .map((cls) => (cls as { name: string }).name);
+    expect(unbranded).toEqual([]);
   });
 });
