@@ -1,6 +1,7 @@
 import { brand, isLLM, LLM_BRAND } from './brand.js';
 import { type CallContext, checkRequest, openCall } from './context.js';
 import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
+import { checkMiddleware } from './middleware/check.js';
 import { explainChain, explainLeaf } from './middleware/explain.js';
 import { abortable, ATTACH, BUILT_IN } from './middleware/run.js';
 import type {
@@ -17,7 +18,7 @@ import { toRequest } from './request.js';
 import { raceAbort } from './sleep.js';
 import { ReplyStream } from './stream.js';
 import type { CallOptions, Input, Provider, Reply, StreamChunk, TimeoutOptions } from './types.js';
-import { checkFunction, describeValue } from './validate.js';
+import { describeValue } from './validate.js';
 import { type RetryMiddleware, retry } from './retry/wrapper.js';
 import type { RetryConfig } from './retry/config.js';
 import { type FallbackMiddleware, fallback } from './fallback/wrapper.js';
@@ -234,12 +235,16 @@ export abstract class LLM {
 brand(LLM, 'LLM');
 
 const NONE: readonly never[] = Object.freeze([]);
-const HOOKS = ['transformRequest', 'wrapAsk', 'wrapStream', 'describe', 'explain'] as const;
 
 /**
  * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.
  * It fronts `inner`'s model and provider; `describe()` is `name(inner.describe())` unless the
  * middleware describes itself.
+ *
+ * @example
+ * const retried = llm.withRetry(3); // a MiddlewareLLM<RetryMiddleware>
+ * retried.inner === llm; retried.middleware.config.maxRetries; // 3
+ * retried.describe(); // 'retry(openai:gpt-4o ×4)'
  */
 export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM {
   readonly inner: LLM;
@@ -339,29 +344,4 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
     ctx.signal?.throwIfAborted();
     return checkRequest(settled);
   }
-}
-
-function checkMiddleware(middleware: LLMMiddleware): void {
-  if (typeof middleware !== 'object' || middleware === null)
-    throw new TypeError(`\`use\` takes a middleware object, got ${describeValue(middleware)}`);
-  if (typeof middleware.name !== 'string' || middleware.name === '')
-    throw new TypeError(
-      `a middleware's \`name\` must be a non-empty string, got ${describeValue(middleware.name)}`,
-    );
-  for (const hook of HOOKS) checkFunction(`${middleware.name}.${hook}`, middleware[hook]);
-  const { routes, guards } = middleware;
-  if (routes !== undefined) {
-    if (!Array.isArray(routes))
-      throw new TypeError(
-        `\`${middleware.name}.routes\` must be an array of LLMs, got ${describeValue(routes)}`,
-      );
-    routes.forEach((llm, i) => {
-      if (!isLLM(llm))
-        throw new TypeError(`\`${middleware.name}.routes[${i}]\` must be an LLM, got ${describeValue(llm)}`);
-    });
-  }
-  if (guards !== undefined && !Array.isArray(guards))
-    throw new TypeError(
-      `\`${middleware.name}.guards\` must be an array of guards, got ${describeValue(guards)}`,
-    );
 }
