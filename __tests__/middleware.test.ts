@@ -62,6 +62,16 @@ describe('use()', () => {
     expect(() => llm.use({ name: 'x', routes: [{}] as never })).toThrow(/`x.routes\[0\]` must be an LLM/);
   });
 
+  it('refuses a transformRequest that returns no request, naming what it got', async () => {
+    const llm = new ScriptLLM('m', [{}]);
+    await expect(llm.use({ name: 'x', transformRequest: () => null as never }).ask('hi')).rejects.toThrow(
+      'a request must be an object, got null',
+    );
+    await expect(
+      llm.use({ name: 'y', transformRequest: async (r) => ({ ...r, messages: [] }) }).ask('hi'),
+    ).rejects.toThrow(/`request.messages` must be a non-empty Message\[\]/);
+  });
+
   it('runs transformRequest before wrapAsk within a layer, and outer layers first', async () => {
     const log: string[] = [];
     const layer = (name: string): LLMMiddleware => ({

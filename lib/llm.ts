@@ -340,7 +340,10 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
 
   async #transform(request: LLMRequest, ctx: CallContext): Promise<LLMRequest> {
     const transformed = this.middleware.transformRequest!(request, ctx);
-    const settled = transformed instanceof Promise ? await raceAbort(transformed, ctx.signal) : transformed;
+    const settled =
+      typeof (transformed as Partial<PromiseLike<LLMRequest>> | null)?.then === 'function'
+        ? await raceAbort(Promise.resolve(transformed), ctx.signal)
+        : (transformed as LLMRequest);
     ctx.signal?.throwIfAborted();
     return checkRequest(settled);
   }
