@@ -14,10 +14,11 @@ export type {
   TimeoutOptions,
   Usage,
 } from './types.js';
-export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
+export { OpenAILLM, type OpenAILLMOptions, type OpenAIClientLike } from './providers/openai.js';
 export {
   AnthropicLLM,
   type AnthropicLLMOptions,
+  type AnthropicClientLike,
   DEFAULT_ANTHROPIC_MAX_TOKENS,
 } from './providers/anthropic.js';
 export {

@@ -18,10 +18,20 @@ import {
 import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
 
+/**
+ * What {@link OpenAILLM} needs of a ready client: any `new OpenAI(…)` (openai 6 or 7) fits. Typed
+ * by shape so that these declarations do not import `openai`, which is an optional peer dependency.
+ */
+export interface OpenAIClientLike {
+  readonly apiKey?: unknown;
+  readonly chat: { readonly completions: { create(body: never, options?: never): unknown } };
+  readonly models: { list(options?: never): unknown };
+}
+
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
 export interface OpenAILLMOptions extends TimeoutOptions {
-  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
-  readonly client?: OpenAI;
+  /** A ready client (`new OpenAI(…)`). Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: OpenAIClientLike;
   /** @default process.env.OPENAI_API_KEY */
   readonly apiKey?: string;
   /** Any OpenAI-compatible server, e.g. `http://localhost:11434/v1` for Ollama. */
@@ -74,7 +84,7 @@ export class OpenAILLM extends ProviderLLM {
       {
         spec: SDK,
         scope: this.#scope,
-        client,
+        client: client as OpenAI | undefined,
         hasCredentials: apiKey !== undefined && apiKey !== '',
         create: (OpenAIClient) =>
           new (OpenAIClient as typeof OpenAI)({
