@@ -42,7 +42,7 @@ function copyTree(out, src, dst) {
  * `packages`: `{ name: lockPath }`, e.g. `{ openai: 'node_modules/openai-v6' }` (an alias of this
  * repository installs under its real name). `tarball`: a packed llm-resilience, installed too.
  */
-export function installOffline(dir, { packages = {}, tarball, type } = {}) {
+export function installOffline(dir, { packages = {}, tarball, manifest: manifestPath, type } = {}) {
   const out = {};
   const dependencies = {};
   for (const [name, src] of Object.entries(packages)) {
@@ -51,7 +51,8 @@ export function installOffline(dir, { packages = {}, tarball, type } = {}) {
     copyTree(out, src, `node_modules/${name}`);
   }
   if (tarball) {
-    const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    // `manifest`: the package.json the tarball was packed from (default: this repository's).
+    const manifest = JSON.parse(readFileSync(manifestPath ?? join(repo, 'package.json'), 'utf8'));
     const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
     dependencies[manifest.name] = `file:${tarball}`;
     const { name: _n, version, license, engines, bin, dependencies: deps } = manifest;
