@@ -1,4 +1,4 @@
-import { AnthropicLLM, LLMError, OpenAILLM } from '../lib/index.js';
+import { AnthropicLLM, type LLMError, OpenAILLM } from '../lib/index.js';
 import { FaultServer } from '../lib/testing/index.js';
 
 // Which SDK majors this run drives: `npm test` the highest supported, `npm run test:sdk-lowest`

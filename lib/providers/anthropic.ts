@@ -113,7 +113,7 @@ export class AnthropicLLM extends ProviderLLM {
       },
       facts,
     );
-    Object.freeze(this);
+    if (new.target === AnthropicLLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
   protected async complete(

@@ -99,7 +99,7 @@ export class OpenAILLM extends ProviderLLM {
       },
       facts,
     );
-    Object.freeze(this);
+    if (new.target === OpenAILLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
   protected async complete(
