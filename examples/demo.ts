@@ -19,8 +19,8 @@ import {
   type LLM,
   OpenAILLM,
   Telemetry,
-} from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+} from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 const HAIKU = 'Rate limits at dawn / retries wait out the storm / the fallback answers';
 

@@ -36,10 +36,11 @@ export {
   type SdkPromise,
   withHeaders,
 } from './providers/provider.js';
-export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
+export { OpenAILLM, type OpenAILLMOptions, type OpenAIClientLike } from './providers/openai.js';
 export {
   AnthropicLLM,
   type AnthropicLLMOptions,
+  type AnthropicClientLike,
   DEFAULT_ANTHROPIC_MAX_TOKENS,
 } from './providers/anthropic.js';
 export {
@@ -59,6 +60,7 @@ export {
   ContextLengthError,
   ContentFilterError,
   BadRequestError,
+  ProviderError,
   RetryError,
   FallbackError,
   describeError,

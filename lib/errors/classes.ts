@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'context_length'
   | 'content_filter'
   | 'bad_request'
+  | 'provider_error'
   | 'retry_exhausted'
   | 'fallback_exhausted'
   | 'circuit_open'
@@ -158,6 +159,19 @@ export class ContentFilterError extends LLMError {
 export class BadRequestError extends LLMError {
   override readonly name = 'BadRequestError' as const;
   readonly kind = 'bad_request' as const;
+}
+
+/**
+ * A provider call failed in a way no other class describes: the provider's SDK is not installed,
+ * or the SDK (or anything under it) threw an error that is neither an HTTP nor a network failure.
+ * `cause` is the original error. Not retried; falls back, so a chain's rules apply to it.
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof ProviderError) log.error(e.cause) }
+ */
+export class ProviderError extends LLMError {
+  override readonly name = 'ProviderError' as const;
+  readonly kind = 'provider_error' as const;
 }
 
 /**
