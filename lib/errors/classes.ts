@@ -316,6 +316,7 @@ for (const [cls, name] of [
   [ContextLengthError, 'ContextLengthError'],
   [ContentFilterError, 'ContentFilterError'],
   [BadRequestError, 'BadRequestError'],
+  [ProviderError, 'ProviderError'],
   [CircuitOpenError, 'CircuitOpenError'],
   [RateLimitedError, 'RateLimitedError'],
   [StoreUnavailableError, 'StoreUnavailableError'],
