@@ -41,6 +41,11 @@ export interface Reply {
   readonly raw: unknown;
   /** Every request of the call, in order, across retries and fallbacks. */
   readonly attempts: readonly Attempt[];
+  /**
+   * Set when `withCache` answered: `'hit'` for a fresh entry, `'stale'` for an expired one served
+   * because the live call failed (`staleIfError`). Absent on a live answer.
+   */
+  readonly cached?: 'hit' | 'stale';
 }
 
 /**

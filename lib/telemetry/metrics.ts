@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { type FoundGuard, guardState, guardsOf } from '../chain.js';
 import type { CallContext } from '../context.js';
 import type { LLM, LLMRequest } from '../llm.js';
@@ -7,6 +7,8 @@ import { checkInteger } from '../validate.js';
 import { Counters, countsSnapshot, type OutcomeCounts } from './counters.js';
 import { CallSpan, resolveTracer } from './otel.js';
 import { CallRecorder } from './recorder.js';
+import { checkPrices, CostMeter, type CostMetrics, type PriceTable } from './cost.js';
+import { callAttributes, MetricInstruments, resolveMeter } from './instruments.js';
 
 /** Options of a {@link Telemetry}. */
 export interface TelemetryOptions {
@@ -21,6 +23,23 @@ export interface TelemetryOptions {
    * @default 1000
    */
   readonly latencyWindow?: number;
+  /**
+   * OpenTelemetry metrics (the GenAI conventions' `gen_ai.client.operation.duration` and
+   * `gen_ai.client.token.usage`, and `llm_resilience.*` counters): `true` uses the global API's
+   * meter `llm-resilience` (a no-op until the application registers a `MeterProvider`), or pass
+   * a `Meter`. Off, no metric code runs at all.
+   * @default false
+   */
+  readonly metrics?: boolean | Meter;
+  /**
+   * Prices per million tokens by model, for `getMetrics().cost` and the `gen_ai.usage.cost` span
+   * attribute. No built-in list. A reply is priced by its reported model, else the configured
+   * model that answered; unpriced models and cache hits cost 0.
+   *
+   * @example
+   * { 'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 }, 'claude-3-5-haiku-latest': { input: 0.8, output: 4 } }
+   */
+  readonly prices?: PriceTable;
 }
 
 /** A breaker or limiter found in an observed chain, with its state at the time of `getMetrics()`. */
@@ -85,7 +104,13 @@ export interface TelemetryMetrics {
   readonly attempts: number;
   readonly retries: number;
   readonly fallbacks: number;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number | null };
+  /** Cache lookups; `stale`: expired replies served because the live call failed (each also a miss). */
+  readonly cache: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly stale: number;
+    readonly hitRate: number | null;
+  };
   /** Local rate limiting (`rateLimited` events): calls held back, total time held, calls refused. */
   readonly rateLimit: { readonly waits: number; readonly waitedMs: number; readonly rejections: number };
   /** Calls (or steps of a fallback chain) refused by an open breaker, and how often a breaker opened. */
@@ -98,6 +123,8 @@ export interface TelemetryMetrics {
   readonly breakers: readonly GuardReport[];
   /** Every rate limiter in the observed chains, with its current state. */
   readonly limiters: readonly GuardReport[];
+  /** With `prices`: the cost of live replies so far, total and by model. */
+  readonly cost?: CostMetrics;
 }
 
 /**
@@ -116,7 +143,13 @@ export class Telemetry {
   /** The tracer spans go to; undefined when tracing is off. */
   readonly tracer: Tracer | undefined;
   readonly latencyWindow: number;
+  /** The meter metrics go to; undefined when metrics are off. */
+  readonly meter: Meter | undefined;
+  /** The price table, if any. */
+  readonly prices: PriceTable | undefined;
   #counters: Counters;
+  #cost: CostMeter | undefined;
+  readonly #instruments: MetricInstruments | undefined;
   readonly #breakers: FoundGuard[] = [];
   readonly #limiters: FoundGuard[] = [];
   readonly #active = new WeakSet<object>();
@@ -127,8 +160,12 @@ export class Telemetry {
     const { tracing, latencyWindow = 1000 } = options;
     checkInteger('latencyWindow', latencyWindow, 1);
     this.tracer = resolveTracer(tracing);
+    this.meter = resolveMeter(options.metrics);
+    this.prices = checkPrices(options.prices);
     this.latencyWindow = latencyWindow;
     this.#counters = new Counters(latencyWindow);
+    this.#cost = this.prices && new CostMeter(this.prices);
+    this.#instruments = this.meter && new MetricInstruments(this.meter, this.#breakers);
     Object.freeze(this);
   }
 
@@ -157,12 +194,14 @@ export class Telemetry {
       byModel: countsSnapshot(c.byModel),
       breakers: this.#breakers.map(report),
       limiters: this.#limiters.map(report),
+      ...(this.#cost ? { cost: this.#cost.snapshot() } : {}),
     };
   }
 
   /** Zeroes every counter (the guards found stay watched). */
   reset(): void {
     this.#counters = new Counters(this.latencyWindow);
+    this.#cost = this.prices && new CostMeter(this.prices);
   }
 
   /** @internal Finds the breakers and limiters of a chain `withTelemetry` is attached to. */
@@ -185,7 +224,14 @@ export class Telemetry {
     if (this.#active.has(ctx.attempts)) return undefined;
     this.#active.add(ctx.attempts);
     const span = this.tracer ? new CallSpan(this.tracer, target, request) : undefined;
-    return new CallRecorder(this.#counters, span, () => this.#active.delete(ctx.attempts));
+    return new CallRecorder({
+      counters: this.#counters,
+      span,
+      metrics: this.#instruments,
+      attributes: this.#instruments && callAttributes(target),
+      cost: this.#cost,
+      onEnd: () => this.#active.delete(ctx.attempts),
+    });
   }
 }
 

@@ -3,7 +3,9 @@ import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.
 import { raceAbort } from '../../sleep.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
-import { type CacheOptions, ResponseCache } from './store.js';
+import { isPromiseLike } from './entry.js';
+import { type CacheLookup, type CacheOptions, ResponseCache } from './store.js';
+import { type StaleCall, staleReply, streamOrStale } from './stale.js';
 
 /**
  * `withCache`'s wrapper: answers from a {@link ResponseCache} when it can, and stores the
@@ -34,22 +36,31 @@ export class CacheLLM extends WrapperLLM {
     const keyed = cacheRequest(this.provider, this.model, request);
     const key = cacheKey(keyed);
     const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
+    let found: CacheLookup | undefined;
     if (pending) {
       const shared = await raceAbort(pending, ctx.signal);
       this.cache._count(shared !== undefined);
       if (shared) return this.#hit(ctx, key, shared);
       emit(ctx, 'cacheMiss', this.#event(key));
-    } else {
-      const stored = this.cache._lookup(key);
-      if (stored) return this.#hit(ctx, key, stored);
-      emit(ctx, 'cacheMiss', this.#event(key));
     }
+    // Marked in flight before an asynchronous store answers, so identical calls wait for this one.
     const settle = this.cache.coalesce && !pending ? this.cache._lead(key) : undefined;
     let stored: Reply | undefined;
     try {
+      if (!pending) {
+        const looked = this.cache._lookup(key);
+        found = isPromiseLike(looked) ? await looked : looked;
+        if (found?.fresh) return this.#hit(ctx, key, (stored = found.reply));
+        emit(ctx, 'cacheMiss', this.#event(key));
+      }
       const reply = await this.inner._ask(request, ctx);
       stored = this.#store(ctx, key, keyed, reply);
       return reply;
+    } catch (error) {
+      // ── stale-if-error (see stale.ts) ──
+      const stale = found && staleReply(this.#staleCall(ctx, key, found), error);
+      if (stale) return stale;
+      throw error;
     } finally {
       settle?.(stored);
     }
@@ -59,22 +70,32 @@ export class CacheLLM extends WrapperLLM {
     throwIfAborted(ctx);
     const keyed = cacheRequest(this.provider, this.model, request);
     const key = cacheKey(keyed);
-    const stored = this.cache._lookup(key);
-    if (stored) {
-      const reply = this.#hit(ctx, key, stored);
+    const looked = this.cache._lookup(key);
+    const found = isPromiseLike(looked) ? await looked : looked;
+    if (found?.fresh) {
+      const reply = this.#hit(ctx, key, found.reply);
       for (const text of chunksOf(reply.text)) yield { type: 'text', text };
       return reply;
     }
     emit(ctx, 'cacheMiss', this.#event(key));
+    const inner = this.inner._stream(request, ctx);
     // Reached only when the inner stream returns its reply: a cut or an early exit never stores.
-    const reply = yield* this.inner._stream(request, ctx);
+    const reply =
+      found && this.cache.staleIfError > 0 // ── stale-if-error: a stream failing before its first chunk (stale.ts) ──
+        ? yield* streamOrStale(inner, this.#staleCall(ctx, key, found), chunksOf)
+        : yield* inner;
+    if (reply.cached === 'stale') return reply;
     this.#store(ctx, key, keyed, reply);
     return reply;
   }
 
   #hit(ctx: CallContext, key: string, stored: Reply): Reply {
     emit(ctx, 'cacheHit', this.#event(key));
-    return { ...stored, attempts: ctx.attempts };
+    return { ...stored, attempts: ctx.attempts, cached: 'hit' };
+  }
+
+  #staleCall(ctx: CallContext, key: string, found: CacheLookup): StaleCall {
+    return { cache: this.cache, key, found, ctx, model: this.model, provider: this.provider };
   }
 
   #store(ctx: CallContext, key: string, keyed: CacheRequest, reply: Reply): Reply | undefined {
