@@ -24,11 +24,15 @@ import type { Attempt, Provider, Reply } from '../types.js';
 import type { LLMEvents } from './events.js';
 import { errorType } from './otel.js';
 
-/** The meter metrics go to: none unless asked; `true` is the global API's meter `llm-resilience`. */
-export function resolveMeter(option: unknown): Meter | undefined {
+/**
+ * Where metrics go: nowhere unless asked; `true` is the global API's meter `llm-resilience`, taken
+ * when the first call is recorded (the API's global meter is not a proxy: one taken before the
+ * application registers its `MeterProvider` would stay a no-op).
+ */
+export function resolveMeter(option: unknown): (() => Meter) | undefined {
   if (option === undefined || option === false) return undefined;
-  if (option === true) return metrics.getMeter('llm-resilience');
-  if (typeof (option as Meter | null)?.createHistogram === 'function') return option as Meter;
+  if (option === true) return () => metrics.getMeter('llm-resilience');
+  if (typeof (option as Meter | null)?.createHistogram === 'function') return () => option as Meter;
   throw new TypeError(
     `\`metrics\` must be a boolean or an OpenTelemetry Meter, got ${describeValue(option)}`,
   );

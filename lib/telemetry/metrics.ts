@@ -26,8 +26,8 @@ export interface TelemetryOptions {
   /**
    * OpenTelemetry metrics (the GenAI conventions' `gen_ai.client.operation.duration` and
    * `gen_ai.client.token.usage`, and `llm_resilience.*` counters): `true` uses the global API's
-   * meter `llm-resilience` (a no-op until the application registers a `MeterProvider`), or pass
-   * a `Meter`. Off, no metric code runs at all.
+   * meter `llm-resilience`, taken at the first recorded call (a no-op if the application has not
+   * registered a `MeterProvider` by then), or pass a `Meter`. Off, no metric code runs at all.
    * @default false
    */
   readonly metrics?: boolean | Meter;
@@ -143,13 +143,14 @@ export class Telemetry {
   /** The tracer spans go to; undefined when tracing is off. */
   readonly tracer: Tracer | undefined;
   readonly latencyWindow: number;
-  /** The meter metrics go to; undefined when metrics are off. */
-  readonly meter: Meter | undefined;
+  /** Whether OpenTelemetry metrics are recorded. */
+  readonly metrics: boolean;
   /** The price table, if any. */
   readonly prices: PriceTable | undefined;
   #counters: Counters;
   #cost: CostMeter | undefined;
-  readonly #instruments: MetricInstruments | undefined;
+  readonly #meter: (() => Meter) | undefined;
+  #instruments: MetricInstruments | undefined;
   readonly #breakers: FoundGuard[] = [];
   readonly #limiters: FoundGuard[] = [];
   readonly #active = new WeakSet<object>();
@@ -160,12 +161,12 @@ export class Telemetry {
     const { tracing, latencyWindow = 1000 } = options;
     checkInteger('latencyWindow', latencyWindow, 1);
     this.tracer = resolveTracer(tracing);
-    this.meter = resolveMeter(options.metrics);
+    this.#meter = resolveMeter(options.metrics);
+    this.metrics = this.#meter !== undefined;
     this.prices = checkPrices(options.prices);
     this.latencyWindow = latencyWindow;
     this.#counters = new Counters(latencyWindow);
     this.#cost = this.prices && new CostMeter(this.prices);
-    this.#instruments = this.meter && new MetricInstruments(this.meter, this.#breakers);
     Object.freeze(this);
   }
 
@@ -224,11 +225,13 @@ export class Telemetry {
     if (this.#active.has(ctx.attempts)) return undefined;
     this.#active.add(ctx.attempts);
     const span = this.tracer ? new CallSpan(this.tracer, target, request) : undefined;
+    const instruments =
+      this.#meter && (this.#instruments ??= new MetricInstruments(this.#meter(), this.#breakers));
     return new CallRecorder({
       counters: this.#counters,
       span,
-      metrics: this.#instruments,
-      attributes: this.#instruments && callAttributes(target),
+      metrics: instruments,
+      attributes: instruments && callAttributes(target),
       cost: this.#cost,
       onEnd: () => this.#active.delete(ctx.attempts),
     });
