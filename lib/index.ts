@@ -94,6 +94,7 @@ export { ResponseCache, cachesByDefault, type CacheOptions, type CacheStats } fr
 export { cacheKey, type CacheRequest } from './guards/cache/key.js';
 export type { CacheEntry, CacheStore } from './guards/cache/entry.js';
 export { MemoryCacheStore } from './guards/cache/memory.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './guards/cache/redis.js';
 export {
   Telemetry,
   type TelemetryOptions,
