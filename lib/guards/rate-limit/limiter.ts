@@ -12,7 +12,7 @@ import {
   type ResolvedRateLimiterOptions,
   resolveLimiterOptions,
 } from './options.js';
-import { estimateRequestTokens } from './tokens.js';
+import { estimateTokens as estimateFor } from './estimate.js';
 import { BucketedWindow, type WindowEntry } from './window.js';
 import { LOCAL, type Local, StoreLink } from '../store/link.js';
 import type { SharedWindow, StoreStatusChange } from '../store/types.js';
@@ -282,7 +282,12 @@ export class RateLimiter {
   _estimate(request: LLMRequest, who: Caller): number | Promise<number> {
     const { tokensPerMinute, estimateTokens, expectedOutputTokens } = this.options;
     if (tokensPerMinute === undefined) return 0;
-    if (!estimateTokens) return estimateRequestTokens(request, who.provider, expectedOutputTokens);
+    if (!estimateTokens) {
+      // Room below half the limit for a cheap upper bound (see estimate.ts); a shared window's
+      // fill is not known here, so it always counts exactly.
+      const room = this.#link ? -Infinity : tokensPerMinute / 2 - this.#log.tokens;
+      return estimateFor(request, who.provider, expectedOutputTokens, room);
+    }
     return Promise.resolve(estimateTokens({ request, provider: who.provider, model: who.model })).then(
       (n) => {
         if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
