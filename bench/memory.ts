@@ -109,7 +109,7 @@ export async function runMemory(counts: MemoryCounts): Promise<SectionResult> {
         notes: [
           `(d): ${full.label}. (d) − limiters: ${noLimiter.label}.`,
           `In-process transport (a fetch returning a canned Response), ${counts.concurrency} calls in flight, every prompt different (the cache always misses and stays at its 1000 entries). Run under node --expose-gc; gc() twice before each reading; Δ against the baseline after a warm-up.`,
-          "The rate limiter keeps its window as 100 buckets of counts (requests + token sum per 1/100 of windowMs), not one entry per call: its memory does not grow with the call rate.",
+          'The rate limiter keeps its window as 100 buckets of counts (requests + token sum per 1/100 of windowMs), not one entry per call: its memory does not grow with the call rate.',
         ],
       },
       {
