@@ -2,10 +2,15 @@ import { LRUCache } from 'lru-cache';
 import { checkInteger } from '../../validate.js';
 import type { CacheEntry, CacheStore } from './entry.js';
 
+interface Held {
+  readonly entry: CacheEntry;
+  readonly dropAt: number;
+}
+
 /**
  * The default {@link CacheStore}: an LRU in this process (over `lru-cache`), holding at most
- * `maxEntries` entries, each for its own retention time. Time is `Date.now()` (which fake timers
- * control); no timer runs.
+ * `maxEntries` entries, each for its own retention time (an expired entry is dropped when read, or
+ * evicted as least recently used). Time is `Date.now()` (which fake timers control); no timer runs.
  *
  * @example
  * const cache = new ResponseCache({ store: new MemoryCacheStore({ maxEntries: 500 }) });
@@ -13,7 +18,8 @@ import type { CacheEntry, CacheStore } from './entry.js';
 export class MemoryCacheStore implements CacheStore {
   readonly name = 'memory';
   readonly maxEntries: number;
-  readonly #entries: LRUCache<string, CacheEntry>;
+  /** Entries with the time (Date.now) they are dropped; checked on read, so no TTL bookkeeping runs per write. */
+  readonly #entries: LRUCache<string, Held>;
 
   constructor(options: { readonly maxEntries?: number } = {}) {
     if (typeof options !== 'object' || options === null)
@@ -21,11 +27,7 @@ export class MemoryCacheStore implements CacheStore {
     const { maxEntries = 1000 } = options;
     checkInteger('maxEntries', maxEntries, 1);
     this.maxEntries = maxEntries;
-    this.#entries = new LRUCache<string, CacheEntry>({
-      max: maxEntries,
-      perf: { now: () => Date.now() },
-      ttlResolution: 0,
-    });
+    this.#entries = new LRUCache<string, Held>({ max: maxEntries });
     Object.freeze(this);
   }
 
@@ -34,11 +36,15 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   get(key: string): CacheEntry | undefined {
-    return this.#entries.get(key);
+    const held = this.#entries.get(key);
+    if (held === undefined) return undefined;
+    if (Date.now() < held.dropAt) return held.entry;
+    this.#entries.delete(key);
+    return undefined;
   }
 
   set(key: string, entry: CacheEntry, retainMs: number): void {
-    this.#entries.set(key, entry, Number.isFinite(retainMs) ? { ttl: Math.max(1, Math.ceil(retainMs)) } : {});
+    this.#entries.set(key, { entry, dropAt: Date.now() + retainMs });
   }
 
   delete(key: string): boolean {

@@ -46,6 +46,8 @@ export interface CacheOptions {
   readonly coalesce?: boolean;
 }
 
+const NO_ATTEMPTS: readonly never[] = Object.freeze([]);
+
 /** What a cache has served. `hitRate` is `hits / (hits + misses)`, `null` before any lookup. */
 export interface CacheStats {
   readonly hits: number;
@@ -161,8 +163,7 @@ export class ResponseCache {
   /** @internal Stores a reply if `shouldCache` allows; returns what was stored. Throws what `shouldCache` throws. */
   _store(key: string, request: CacheRequest, reply: Reply): Reply | undefined {
     if (this.shouldCache(request, reply) !== true) return undefined;
-    const { cached: _cached, ...rest } = reply;
-    const stored: Reply = Object.freeze({ ...rest, attempts: Object.freeze([]) });
+    const stored: Reply = Object.freeze({ ...reply, attempts: NO_ATTEMPTS, cached: undefined });
     const fresh = this.ttl > 0;
     const entry = { reply: stored, expiresAt: fresh ? Date.now() + this.ttl : Infinity };
     const done = this.store.set(key, entry, fresh ? this.ttl + this.staleIfError : Infinity);
