@@ -56,8 +56,12 @@ function growthOf({ baseline, checkpoints }: Steady): { growth: number; peak: nu
   return { growth, peak: Math.max(...checkpoints.map((c) => c.heapMB)) - baseline };
 }
 
-export async function runMemory(counts: MemoryCounts): Promise<SectionResult> {
-  const r = await runChild(counts);
+/**
+ * Section 4. `reuse`: the JSON line a separate `node --expose-gc --import tsx bench/memory-child.ts …`
+ * printed with the same counts, instead of running the child again (the memory run is the longest).
+ */
+export async function runMemory(counts: MemoryCounts, reuse?: string): Promise<SectionResult> {
+  const r = reuse === undefined ? await runChild(counts) : (JSON.parse(reuse) as ChildResult);
   const [full, noLimiter] = r.steady;
   const g = growthOf(full);
   const h = growthOf(noLimiter);
