@@ -115,12 +115,15 @@ export class RateLimiter {
   readonly #link: StoreLink | undefined;
   readonly #events: Emitter<RateLimiterEvents> = mitt<RateLimiterEvents>();
   readonly #idPrefix: string = '';
+  /** How a refusal names the limit it hit, made once (not per call). */
+  readonly #maxWaitText: string;
   #ids = 0;
 
   constructor(options: RateLimiterOptions) {
     this.options = resolveLimiterOptions(options);
     const { windowMs, requestsPerMinute, tokensPerMinute, store, onStoreError } = this.options;
     this.name = this.options.name;
+    this.#maxWaitText = `maxWait (${this.options.maxWait} ms)`;
     this.#log = new BucketedWindow(windowMs, requestsPerMinute ?? Infinity, tokensPerMinute ?? Infinity);
     if (store) {
       this.#shared = store.window(this.name, {
@@ -303,9 +306,7 @@ export class RateLimiter {
     const { maxWait } = this.options;
     const left = Math.max(0, timeLeft(ctx));
     const limit =
-      left < maxWait
-        ? `the ${Math.floor(left)} ms left before the call's deadline`
-        : `maxWait (${maxWait} ms)`;
+      left < maxWait ? `the ${Math.floor(left)} ms left before the call's deadline` : this.#maxWaitText;
     const report: Report | undefined =
       ctx.buses.length === 0
         ? undefined
