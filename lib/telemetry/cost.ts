@@ -4,7 +4,7 @@
  * priced when read, so a scripted run's cost is exact up to one rounding per model.
  */
 import type { Reply } from '../types.js';
-import { describeValue } from '../llm.js';
+import { describeValue } from '../validate.js';
 
 /** A model's prices, per million tokens, in the currency of your choice. */
 export interface ModelPrice {

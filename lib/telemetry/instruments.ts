@@ -19,7 +19,7 @@
  */
 import { type Attributes, type Counter, type Histogram, type Meter, metrics } from '@opentelemetry/api';
 import type { FoundGuard } from '../chain.js';
-import { describeValue } from '../llm.js';
+import { describeValue } from '../validate.js';
 import type { Attempt, Provider, Reply } from '../types.js';
 import type { LLMEvents } from './events.js';
 import { errorType } from './otel.js';

@@ -1,64 +1,90 @@
 import type { CallContext } from '../context.js';
-import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../llm.js';
+import type { LLM } from '../llm.js';
+import {
+  askThrough,
+  ATTACH,
+  BUILT_IN,
+  type InnerAsk,
+  type InnerStream,
+  type Layer,
+  type Outcome,
+  streamThrough,
+} from '../middleware/run.js';
+import type { ExplainNode, LLMMiddleware, LLMRequest } from '../middleware/types.js';
 import type { Reply, StreamChunk } from '../types.js';
+import { describeValue } from '../validate.js';
 import { Telemetry } from './metrics.js';
 import type { CallRecorder } from './recorder.js';
 
 /**
- * `withTelemetry`'s wrapper: records each call through it in a {@link Telemetry} — its
- * outcome and latency here, and every event of the layers inside it (attempts, retries,
- * fallbacks, cache, breakers, limiters) through a bus of the call's own — and, if the
- * telemetry traces, its spans. It changes nothing else: `describe()` is its inner LLM's.
+ * `telemetry(t)`, the middleware `withTelemetry` adds: records each call through it in a
+ * {@link Telemetry} — its outcome and latency here, and every event of the layers inside it
+ * (attempts, retries, fallbacks, cache, breakers, limiters) through a bus of the call's own —
+ * and, if the telemetry traces, its spans. It changes nothing else: `describe()` is its inner
+ * LLM's. Attaching it finds the guards the chain declares.
+ *
+ * @example
+ * const t = new Telemetry(); const observed = llm.use(telemetry(t)); // = llm.withTelemetry(t)
  */
-export class TelemetryLLM extends WrapperLLM {
-  readonly telemetry: Telemetry;
+export function telemetry(recorder: Telemetry): TelemetryMiddleware {
+  return new TelemetryMiddleware(recorder);
+}
 
-  constructor(inner: LLM, telemetry: Telemetry) {
-    super(inner);
-    if (!(telemetry instanceof Telemetry))
-      throw new TypeError(`\`withTelemetry\` takes a Telemetry, got ${describeValue(telemetry)}`);
-    this.telemetry = telemetry;
-    telemetry._watch(inner);
+/** The middleware `telemetry()` makes. */
+export class TelemetryMiddleware implements LLMMiddleware, Layer<CallRecorder | undefined> {
+  readonly name = 'telemetry';
+  readonly telemetry: Telemetry;
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  constructor(recorder: Telemetry) {
+    if (!(recorder instanceof Telemetry))
+      throw new TypeError(`\`withTelemetry\` takes a Telemetry, got ${describeValue(recorder)}`);
+    this.telemetry = recorder;
     Object.freeze(this);
   }
 
-  describe(): string {
-    return this.inner.describe();
+  describe(inner: string): string {
+    return inner;
   }
 
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const call = this.telemetry._begin(this, request, ctx);
-    if (!call) return this.inner._ask(request, ctx);
-    let reply: Reply;
-    try {
-      reply = await this.inner._ask(request, withBus(ctx, call));
-    } catch (error) {
-      call.fail(error, ctx);
-      throw error;
-    }
-    call.succeed(reply);
-    return reply;
+  explain(inner: ExplainNode) {
+    return { ...inner, children: [inner] };
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const call = this.telemetry._begin(this, request, ctx);
-    if (!call) return yield* this.inner._stream(request, ctx);
-    let settled = false;
-    try {
-      const reply = yield* this.inner._stream(request, withBus(ctx, call));
-      settled = true;
-      call.succeed(reply);
-      return reply;
-    } catch (error) {
-      if (!settled) call.fail(error, ctx);
-      settled = true;
-      throw error;
-    } finally {
-      if (!settled) call.cancel(); // the consumer left before the end
-    }
+  /** @internal */
+  [ATTACH](inner: LLM): void {
+    this.telemetry._watch(inner);
   }
-}
 
-function withBus(ctx: CallContext, call: CallRecorder): CallContext {
-  return { ...ctx, buses: [...ctx.buses, call.bus] };
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
+  }
+
+  wrapStream(
+    request: LLMRequest,
+    next: InnerStream,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
+    return streamThrough(this, request, next, ctx, inner);
+  }
+
+  /** @internal Starts recording; undefined when this telemetry already records the call (attached twice). */
+  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): CallRecorder | undefined {
+    return this.telemetry._begin(inner, request, ctx);
+  }
+
+  /** @internal The layers inside report their events on the call's own bus. */
+  _callFor(call: CallRecorder | undefined, ctx: CallContext): CallContext {
+    return call ? ctx.withBus(call.bus) : ctx;
+  }
+
+  /** @internal Records how the call ended. */
+  _settle(call: CallRecorder | undefined, outcome: Outcome): void {
+    if (!call) return;
+    if (outcome.type === 'success') call.succeed(outcome.reply);
+    else if (outcome.type === 'failure') call.fail(outcome.error);
+    else call.cancel(outcome.error);
+  }
 }
