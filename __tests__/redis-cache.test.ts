@@ -193,6 +193,24 @@ describe('RedisCacheStore', () => {
     }
   }, 30_000);
 
+  it('serves an expired entry stale from Redis when the live call fails (freshness on Redis TTL)', async () => {
+    const prefix = nextPrefix();
+    const store = new RedisCacheStore({ client: connect(), prefix });
+    // After a reset the next request fails (500), the one after answers.
+    const model = faultModel('gpt-4o-mini', { status: 500, fail_first: 1, chunks: 3 });
+    const llm = openai(model).withCache({ ttl: 1_500, staleIfError: 60_000, store });
+    server.resetHits();
+    await expect(llm.ask('Hi')).rejects.toMatchObject({ name: 'ServerError' });
+    const live = await llm.ask('Hi');
+    await stored(store, 1);
+    expect((await llm.ask('Hi')).cached).toBe('hit');
+    await new Promise((resolve) => setTimeout(resolve, 1_600)); // past the ttl, inside staleIfError
+    server.resetHits();
+    const stale = await llm.ask('Hi');
+    expect(stale).toMatchObject({ text: live.text, cached: 'stale' });
+    expect(stale.attempts.map((a) => a.outcome)).toEqual(['error']);
+  });
+
   it('rejects bad options, naming them', () => {
     const client = connect();
     expect(() => new RedisCacheStore({ client: {} as never })).toThrow(/`client`/);
