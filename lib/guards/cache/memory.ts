@@ -31,10 +31,12 @@ export class MemoryCacheStore implements CacheStore {
     Object.freeze(this);
   }
 
+  /** Entries held now (an expired one counts until it is read or evicted). */
   get size(): number {
     return this.#entries.size;
   }
 
+  /** The entry under `key`, or `undefined` (dropping it if its retention has passed). */
   get(key: string): CacheEntry | undefined {
     const held = this.#entries.get(key);
     if (held === undefined) return undefined;
@@ -43,14 +45,17 @@ export class MemoryCacheStore implements CacheStore {
     return undefined;
   }
 
+  /** Keeps `entry` for `retainMs` ms (`Infinity`: until evicted). */
   set(key: string, entry: CacheEntry, retainMs: number): void {
     this.#entries.set(key, { entry, dropAt: Date.now() + retainMs });
   }
 
+  /** Forgets one entry; true if there was one. */
   delete(key: string): boolean {
     return this.#entries.delete(key);
   }
 
+  /** Forgets every entry. */
   clear(): void {
     this.#entries.clear();
   }

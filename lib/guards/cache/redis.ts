@@ -128,12 +128,14 @@ export class RedisCacheStore implements CacheStore {
     return n === undefined ? undefined : Number(n);
   }
 
+  /** The entry under `key` (one Redis call, bounded by `timeout`); `undefined` on a miss, another version or a failure. */
   async get(key: string): Promise<CacheEntry | undefined> {
     const reply = await this.#call(CACHE_GET, [this.#key(key)], []);
     if (!Array.isArray(reply) || typeof reply[0] !== 'string') return undefined;
     return decode(reply[0], Number(reply[1]));
   }
 
+  /** Stores `entry` for `retainMs` ms (Redis TTL), within `maxEntries` and `maxValueBytes`; a failure drops it. Never rejects. */
   async set(key: string, entry: CacheEntry, retainMs: number): Promise<void> {
     const finite = Number.isFinite(retainMs);
     const retain = finite ? Math.max(1, Math.ceil(retainMs)) : 0;
@@ -149,10 +151,12 @@ export class RedisCacheStore implements CacheStore {
     await this.#call(CACHE_SET, [this.#key(key), this.#index], [value, retain, this.maxEntries]);
   }
 
+  /** Forgets one entry; true if Redis had it (false when Redis does not answer). */
   async delete(key: string): Promise<boolean> {
     return Number(await this.#call(CACHE_DELETE, [this.#key(key), this.#index], [])) === 1;
   }
 
+  /** Forgets every entry of this cache (`prefix` and `name`). */
   async clear(): Promise<void> {
     await this.#call(CACHE_CLEAR, [this.#index], []);
   }
