@@ -64,7 +64,7 @@ export interface GuardReport {
  *   latencyMs: { average: 250, p95: 400, max: 400, samples: 4 },
  *   tokens: { input: 30, output: 12, total: 42 },
  *   attempts: 6, retries: 2, fallbacks: 1,
- *   cache: { hits: 1, misses: 3, hitRate: 0.25 },
+ *   cache: { hits: 1, misses: 3, stale: 0, hitRate: 0.25 },
  *   rateLimit: { waits: 0, waitedMs: 0, rejections: 0 },
  *   circuitBreaker: { blocks: 0, opened: 0 },
  *   byProvider: { openai: { successes: 2, failures: 3 }, anthropic: { successes: 1, failures: 0 } },
