@@ -52,7 +52,7 @@ export function staleReply(call: StaleCall, error: unknown): Reply | undefined {
 export async function* streamOrStale(
   chunks: AsyncGenerator<StreamChunk, Reply, undefined>,
   call: StaleCall,
-  split: (text: string) => string[],
+  replay: (reply: Reply) => Iterable<StreamChunk>,
 ): AsyncGenerator<StreamChunk, Reply, undefined> {
   let first: IteratorResult<StreamChunk, Reply>;
   try {
@@ -60,7 +60,7 @@ export async function* streamOrStale(
   } catch (error) {
     const reply = staleReply(call, error);
     if (!reply) throw error;
-    for (const text of split(reply.text)) yield { type: 'text', text };
+    yield* replay(reply); // its content: text, reasoning and tool calls
     return reply;
   }
   if (first.done) return first.value;

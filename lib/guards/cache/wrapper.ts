@@ -7,7 +7,7 @@ import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
 import { isPromiseLike } from './entry.js';
-import { chunksOf, replayChunks } from './replay.js';
+import { replayChunks } from './replay.js';
 import { type CacheLookup, type CacheOptions, ResponseCache } from './store.js';
 import { type StaleCall, staleReply, streamOrStale } from './stale.js';
 
@@ -113,7 +113,7 @@ export class CacheMiddleware implements LLMMiddleware {
     // Reached only when the inner stream returns its reply: a cut or an early exit never stores.
     const reply =
       found && this.cache.staleIfError > 0 // ── stale-if-error: a stream failing before its first chunk (stale.ts) ──
-        ? yield* streamOrStale(chunks, staleCall(this.cache, ctx, inner, key, found), chunksOf)
+        ? yield* streamOrStale(chunks, staleCall(this.cache, ctx, inner, key, found), replayChunks)
         : yield* chunks;
     if (reply.cached === 'stale') return reply;
     this.#store(ctx, key, keyed, reply);
