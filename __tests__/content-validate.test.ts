@@ -55,7 +55,7 @@ describe('content input validation', () => {
       /messages\[0\]\.content\[0\] \(text\): a tool message/,
     ],
     [[{ role: 'system', content: [{ type: 'text', text: 'x' }] }], /messages\[0\]\.content must be a string/],
-    [[{ role: 'user', content: 'a' }, 'b'], /messages\[1\] must be a message object, got "b"/],
+    [[{ role: 'user', content: 'a' }, 'b'], /\[1\]`? must be a message/],
   ])('rejects a bad shape with a TypeError naming the message and part (%#)', async (messages, message) => {
     const error = await ask(messages).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TypeError', message: expect.stringMatching(message) });

@@ -4,7 +4,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { FaultServer, faultModel } from '../lib/testing/index.js';
+import { FaultServer, faultModel } from 'llm-resilience/testing';
 
 async function main(): Promise<void> {
   // A named reply script: leading text, then a tool call whose arguments stream in four deltas.

@@ -13,8 +13,8 @@ import {
   type LLMRequest,
   mapText,
   OpenAILLM,
-} from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+} from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 // --- the README's example -------------------------------------------------------------------
 const redactPII: LLMMiddleware = {

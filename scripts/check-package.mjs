@@ -3,7 +3,7 @@
 // (suggestions included) and Are The Types Wrong (every entry point, every resolution mode).
 // Usage: node scripts/check-package.mjs [--keep DIR]   (--keep leaves the tarball in DIR)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publint } from 'publint';
@@ -60,9 +60,13 @@ for (const file of files) {
 }
 check(maps > 0, 'no source maps in the tarball');
 
-// 3. sideEffects lists real files (a renamed module must not silently lose its side effects).
-check(Array.isArray(pkg.sideEffects), '"sideEffects" must list the modules with side effects');
-for (const entry of pkg.sideEffects ?? []) {
+// 3. sideEffects: `false`, or a list of real files (a renamed module must not silently lose its side
+// effects). Step 5 bundles an app with it and runs the bundle.
+check(
+  pkg.sideEffects === false || Array.isArray(pkg.sideEffects),
+  '"sideEffects" must be false or list the modules with side effects',
+);
+for (const entry of Array.isArray(pkg.sideEffects) ? pkg.sideEffects : []) {
   check(files.has(entry.replace(/^\.\//, '')), `"sideEffects" names ${entry}, which is not in the tarball`);
 }
 
@@ -78,7 +82,42 @@ for (const [name, target] of Object.entries(pkg.bin ?? {})) {
   check(help.includes(`Usage: ${name}`), `bin ${name} --help printed no usage`);
 }
 
-// 5. publint --strict, every message (suggestions too).
+// 5. A bundler (esbuild, as tsx ships it) honours `sideEffects`: an app using one provider with
+// retry and a token limit bundles without either SDK or gpt-tokenizer (loaded only at run time, by
+// a variable name), and the bundle runs: nothing it needs was dropped as side-effect free.
+{
+  const { build } = await import('esbuild');
+  const outfile = join(outDir, 'bundle.mjs');
+  // Resolved as an installed package (through its exports map), from a node_modules of its own.
+  mkdirSync(join(outDir, 'node_modules'));
+  symlinkSync(process.cwd(), join(outDir, 'node_modules', 'llm-resilience'));
+  const result = await build({
+    stdin: {
+      contents: `import { OpenAILLM } from 'llm-resilience';
+const llm = new OpenAILLM('gpt-4o', { apiKey: 'k' }).withRetry(2).withRateLimit({ tokensPerMinute: 1000 });
+console.log(llm.describe());`,
+      resolveDir: process.cwd(),
+    },
+    nodePaths: [join(outDir, 'node_modules')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
+  const leaked = inputs.filter((i) => /node_modules\/(openai|@anthropic-ai|gpt-tokenizer)\//.test(i));
+  check(leaked.length === 0, `the bundle includes ${leaked.slice(0, 3).join(', ')}`);
+  const ran = execFileSync(process.execPath, [outfile], { encoding: 'utf8' }).trim();
+  check(/retry\(openai:gpt-4o/.test(ran), `the bundle did not run as expected: ${ran}`);
+  console.log(
+    `esbuild bundle of an OpenAILLM app: ${(bytes / 1024).toFixed(0)} KiB, ${inputs.length} modules, no SDK or tokenizer inside; runs: ${ran}`,
+  );
+}
+
+// 6. publint --strict, every message (suggestions too).
 const { messages } = await publint({
   strict: true,
   level: 'suggestion',
@@ -87,7 +126,7 @@ const { messages } = await publint({
 console.log(`publint --strict: ${messages.length === 0 ? 'no problems' : `${messages.length} message(s)`}`);
 for (const message of messages) problems.push(`publint ${message.type}: ${formatMessage(message, pkg)}`);
 
-// 6. Are The Types Wrong, on the same tarball.
+// 7. Are The Types Wrong, on the same tarball.
 try {
   const out = execFileSync(
     'npx',

@@ -13,13 +13,26 @@ import {
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
+import { checkAnthropicOptions } from './checks.js';
 import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
 
+/**
+ * What {@link AnthropicLLM} needs of a ready client: any `new Anthropic(…)` (0.71 or later) fits.
+ * Typed by shape so that these declarations do not import `@anthropic-ai/sdk`, which is an
+ * optional peer dependency.
+ */
+export interface AnthropicClientLike {
+  readonly apiKey?: unknown;
+  readonly authToken?: unknown;
+  readonly messages: { create(body: never, options?: never): unknown };
+  readonly models: { list(query?: never, options?: never): unknown };
+}
+
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
 export interface AnthropicLLMOptions extends TimeoutOptions, ContentOptions {
-  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
-  readonly client?: Anthropic;
+  /** A ready client (`new Anthropic(…)`). Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: AnthropicClientLike;
   /** @default process.env.ANTHROPIC_API_KEY */
   readonly apiKey?: string;
   readonly baseURL?: string;
@@ -74,7 +87,7 @@ export class AnthropicLLM extends ProviderLLM {
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: AnthropicLLMOptions = {}) {
-    super(model, options);
+    super(model, checkAnthropicOptions(options));
     const { client, baseURL, defaultHeaders, fetch } = options;
     // The SDK reads the environment when a client is built; we read it here, once, as it would.
     const apiKey = options.apiKey ?? envVar('ANTHROPIC_API_KEY');
@@ -88,7 +101,7 @@ export class AnthropicLLM extends ProviderLLM {
       {
         spec: SDK,
         scope: this.#scope,
-        client,
+        client: client as Anthropic | undefined,
         hasCredentials: apiKey !== undefined || authToken !== undefined || hasAuthHeader(defaultHeaders),
         create: (AnthropicClient) =>
           new (AnthropicClient as typeof Anthropic)({

@@ -14,13 +14,24 @@ import {
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
+import { checkOpenAIOptions } from './checks.js';
 import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
 
+/**
+ * What {@link OpenAILLM} needs of a ready client: any `new OpenAI(…)` (openai 6 or 7) fits. Typed
+ * by shape so that these declarations do not import `openai`, which is an optional peer dependency.
+ */
+export interface OpenAIClientLike {
+  readonly apiKey?: unknown;
+  readonly chat: { readonly completions: { create(body: never, options?: never): unknown } };
+  readonly models: { list(options?: never): unknown };
+}
+
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
 export interface OpenAILLMOptions extends TimeoutOptions, ContentOptions {
-  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
-  readonly client?: OpenAI;
+  /** A ready client (`new OpenAI(…)`). Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: OpenAIClientLike;
   /** @default process.env.OPENAI_API_KEY */
   readonly apiKey?: string;
   /** Any OpenAI-compatible server, e.g. `http://localhost:11434/v1` for Ollama. */
@@ -64,7 +75,7 @@ export class OpenAILLM extends ProviderLLM {
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: OpenAILLMOptions = {}) {
-    super(model, options);
+    super(model, checkOpenAIOptions(options));
     const { client, baseURL, organization, project, defaultHeaders, fetch } = options;
     // The SDK reads the environment when a client is built; we read it here, once, as it would.
     const apiKey = options.apiKey ?? envVar('OPENAI_API_KEY');
@@ -73,7 +84,7 @@ export class OpenAILLM extends ProviderLLM {
       {
         spec: SDK,
         scope: this.#scope,
-        client,
+        client: client as OpenAI | undefined,
         hasCredentials: apiKey !== undefined && apiKey !== '',
         create: (OpenAIClient) =>
           new (OpenAIClient as typeof OpenAI)({

@@ -1,4 +1,5 @@
 import { TimeoutError } from '../errors/classes.js';
+import { clearTimer, setTimer, type Timer } from '../sleep.js';
 import type { Provider, TimeoutOptions } from '../types.js';
 
 type TimerName = keyof TimeoutOptions;
@@ -12,7 +13,7 @@ export class AttemptTimers {
   readonly #controller = new AbortController();
   readonly #parent: AbortSignal | undefined;
   readonly #who: { readonly provider: Provider; readonly model: string };
-  readonly #timers: Partial<Record<TimerName, NodeJS.Timeout>> = {};
+  readonly #timers: Partial<Record<TimerName, Timer>> = {};
   readonly #onParentAbort = (): void => this.#controller.abort(this.#parent?.reason);
 
   constructor(parent: AbortSignal | undefined, who: { readonly provider: Provider; readonly model: string }) {
@@ -29,21 +30,21 @@ export class AttemptTimers {
   /** (Re)starts a limit; `undefined` leaves it off. */
   arm(name: TimerName, ms: number | undefined): void {
     if (ms === undefined) return;
-    clearTimeout(this.#timers[name]);
-    this.#timers[name] = setTimeout(() => {
+    clearTimer(this.#timers[name]);
+    this.#timers[name] = setTimer(() => {
       const { provider, model } = this.#who;
       this.#controller.abort(new TimeoutError(`${name} of ${ms} ms passed`, { provider, model }));
     }, ms);
   }
 
   disarm(name: TimerName): void {
-    clearTimeout(this.#timers[name]);
+    clearTimer(this.#timers[name]);
     this.#timers[name] = undefined;
   }
 
   /** Clears every timer and stops following the call's signal; `abort` also cancels the request. */
   dispose(abort = false): void {
-    for (const timer of Object.values(this.#timers)) clearTimeout(timer);
+    for (const timer of Object.values(this.#timers)) clearTimer(timer);
     this.#parent?.removeEventListener('abort', this.#onParentAbort);
     if (abort && !this.#controller.signal.aborted) this.#controller.abort();
   }

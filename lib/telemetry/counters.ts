@@ -21,7 +21,7 @@ export class Counters {
   attempts = 0;
   retries = 0;
   fallbacks = 0;
-  readonly cache = { hits: 0, misses: 0 };
+  readonly cache = { hits: 0, misses: 0, stale: 0 };
   readonly rateLimit = { waits: 0, waitedMs: 0, rejections: 0 };
   readonly circuitBreaker = { blocks: 0, opened: 0 };
   readonly byProvider = new Map<string, OutcomeCounts>();
@@ -59,6 +59,9 @@ export class Counters {
         return;
       case 'cacheMiss':
         this.cache.misses++;
+        return;
+      case 'cacheStale':
+        this.cache.stale++;
         return;
       case 'rateLimited': {
         const { waitMs, rejected } = payload as { waitMs?: unknown; rejected?: unknown };

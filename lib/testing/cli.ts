@@ -16,6 +16,18 @@ import { parseArgs } from 'node:util';
 import type { ReplyScript } from './script.js';
 import { FaultServer } from './server.js';
 
+const USAGE = `Usage: llm-resilience-fault-server [--port N] [--host HOST] [--replies FILE]
+
+A local server speaking the OpenAI chat-completions and Anthropic messages wire formats,
+with faults chosen per request by a model suffix (gpt-4o~status=503;fail_first=2) or an
+x-fault header. Runs until SIGINT or SIGTERM.
+
+Options:
+  --port N        port to listen on (default 0: any free port)
+  --host HOST     address to bind (default 127.0.0.1)
+  --replies FILE  a JSON file of named reply scripts: { "weather": { "toolCalls": [ … ] } }
+  -h, --help      show this help`;
+
 async function loadReplies(path: string | undefined): Promise<Record<string, ReplyScript> | undefined> {
   if (path === undefined) return undefined;
   const value: unknown = JSON.parse(await readFile(path, 'utf8'));
@@ -27,25 +39,13 @@ async function loadReplies(path: string | undefined): Promise<Record<string, Rep
   return value as Record<string, ReplyScript>;
 }
 
-const USAGE = `Usage: llm-resilience-fault-server [--port N] [--host HOST] [--replies FILE]
-
-A local server speaking the OpenAI chat-completions and Anthropic messages wire formats,
-with faults chosen per request by a model suffix (gpt-4o~status=503;fail_first=2) or an
-x-fault header. Runs until SIGINT or SIGTERM.
-
-Options:
-  --port N     port to listen on (default 0: any free port)
-  --host HOST  address to bind (default 127.0.0.1)
-  --replies FILE  a JSON file of named reply scripts: { "weather": { "toolCalls": [ … ] } }
-  -h, --help   show this help`;
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
-      replies: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
+      replies: { type: 'string' },
     },
   });
   if (values.help) {
