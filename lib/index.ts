@@ -51,6 +51,8 @@ export type { ErrorMatcher, ErrorClass } from './retry/matchers.js';
 export { RetryLLM } from './retry/wrapper.js';
 export { FallbackLLM, fallsBackByDefault } from './fallback/wrapper.js';
 export type { FallbackOptions } from './fallback/options.js';
+export { route, RouteLLM, type MemberReport } from './routing/route.js';
+export type { RouteOptions, RouteStrategy, HedgeOptions } from './routing/options.js';
 export { createEventBus, type EventBus, type LLMEvents } from './telemetry/events.js';
 export { EventsLLM } from './llm.js';
 export {
