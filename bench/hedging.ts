@@ -1,0 +1,220 @@
+/**
+ * Section 5, hedged requests (issue 12): streamed calls at a fixed concurrency, a seeded share of
+ * the primary's requests held `delayMs` before their first chunk (`first_chunk_delay`), against
+ * (a) the primary alone, (b) an ordered fallback with a first-chunk timeout, (c)
+ * `route([primary, backup], { hedge: { after: 'p95' } })`. Time to first chunk per call, and the
+ * upstream requests each call made, counted in the `fetch` below every layer. The raw client and
+ * our primary with no delays in the same run give the healthy baseline.
+ */
+import { type LLM, OpenAILLM, route } from '../lib/index.js';
+import { type Stack, ours, rawOpenAI, type Upstream } from './stacks.js';
+import { draw, median, ms, p99, pool, percent, type SectionResult, type Target } from './stats.js';
+
+export interface HedgingCounts {
+  readonly calls: number;
+  readonly concurrency: number;
+  /** Share of the primary's requests that stall before their first chunk. */
+  readonly slowShare: number;
+  /** How long they stall, in ms. */
+  readonly delayMs: number;
+  /** (b)'s `firstChunkTimeout`, in ms. */
+  readonly firstChunkTimeoutMs: number;
+}
+
+const SEED = 20_261_201;
+const CHUNKS = 5;
+const API_KEY = 'sk-bench';
+
+/** Counts upstream requests; a seeded share of the primary's stall before their first chunk. */
+interface Counted {
+  readonly fetch: typeof fetch;
+  readonly requests: { primary: number; backup: number; slow: number };
+}
+
+function countingFetch(up: Upstream, counts: HedgingCounts, faults: boolean): Counted {
+  const requests = { primary: 0, backup: 0, slow: 0 };
+  const fetchFn: typeof fetch = (input, init) => {
+    const body = String(init?.body ?? '');
+    const { model } = JSON.parse(body) as { model?: string };
+    const primary = model === up.primary;
+    if (primary) requests.primary++;
+    else requests.backup++;
+    const id = Number(/req-(\d+)/.exec(body)?.[1] ?? NaN);
+    // Keyed on the call alone (no row sends a call's primary twice): every row meets the same slow calls.
+    const slow = faults && primary && draw(SEED, id) < counts.slowShare;
+    if (slow) requests.slow++;
+    const headers = new Headers(init?.headers);
+    headers.set('x-fault', `chunks=${CHUNKS}${slow ? `;first_chunk_delay=${counts.delayMs}` : ''}`);
+    return fetch(input, { ...init, headers });
+  };
+  return { fetch: fetchFn, requests };
+}
+
+interface Row {
+  readonly id: string;
+  readonly label: string;
+  readonly faults: boolean;
+  build(up: Upstream, counts: HedgingCounts): Stack;
+}
+
+const provider = (up: Upstream, model: string, firstChunkTimeout?: number): OpenAILLM =>
+  new OpenAILLM(model, {
+    apiKey: API_KEY,
+    baseURL: up.baseURL,
+    fetch: up.fetch,
+    ...(firstChunkTimeout === undefined ? {} : { firstChunkTimeout }),
+  });
+
+const described = (id: string, label: string, llm: LLM): Stack => ours(id, label, llm);
+
+const ROWS: readonly Row[] = [
+  { id: 'h0', label: 'raw openai client, healthy', faults: false, build: (up) => rawOpenAI(up) },
+  {
+    id: 'h1',
+    label: 'OpenAILLM, healthy',
+    faults: false,
+    build: (up) => described('h1', 'OpenAILLM, healthy', provider(up, up.primary)),
+  },
+  {
+    id: 'a',
+    label: 'plain primary',
+    faults: true,
+    build: (up) => described('a', 'plain primary', provider(up, up.primary)),
+  },
+  {
+    id: 'b',
+    label: 'ordered fallback, firstChunkTimeout',
+    faults: true,
+    build: (up, c) =>
+      described(
+        'b',
+        `ordered fallback, firstChunkTimeout ${c.firstChunkTimeoutMs} ms`,
+        provider(up, up.primary, c.firstChunkTimeoutMs).withFallbacks([provider(up, up.fallback)]),
+      ),
+  },
+  {
+    id: 'c',
+    label: "route, hedge after 'p95'",
+    faults: true,
+    build: (up) =>
+      described(
+        'c',
+        "route, hedge after 'p95'",
+        route([provider(up, up.primary), provider(up, up.fallback)], { hedge: { after: 'p95' } }),
+      ),
+  },
+];
+
+interface Measured {
+  readonly row: Row;
+  readonly label: string;
+  readonly ttfc: number[];
+  readonly requests: Counted['requests'];
+  readonly failed: number;
+  readonly seconds: number;
+}
+
+async function runRow(
+  row: Row,
+  baseURL: string,
+  up: Omit<Upstream, 'baseURL'>,
+  counts: HedgingCounts,
+): Promise<Measured> {
+  const counted = countingFetch({ baseURL, ...up }, counts, row.faults);
+  const stack = row.build({ baseURL, ...up, fetch: counted.fetch }, counts);
+  const expected = Array.from({ length: CHUNKS }, (_, i) => (i === 0 ? 'w1' : ` w${i + 1}`)).join('');
+  const ttfc: number[] = [];
+  let failed = 0;
+  const start = performance.now();
+  await pool(counts.calls, counts.concurrency, async (i) => {
+    const t0 = performance.now();
+    let first = NaN;
+    try {
+      const text = await stack.stream(`Hedging req-${i}: count to ${CHUNKS}.`, () => {
+        if (Number.isNaN(first)) first = performance.now() - t0;
+      });
+      if (text !== expected) throw new Error(`wrong text ${JSON.stringify(text)}`);
+      ttfc.push(first);
+    } catch {
+      failed++;
+    }
+  });
+  return {
+    row,
+    label: stack.label,
+    ttfc,
+    requests: counted.requests,
+    failed,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
+
+/** Runs every row, one after the other, against the fault server at `baseURL`. */
+export async function runHedging(
+  baseURL: string,
+  up: Omit<Upstream, 'baseURL' | 'fetch'>,
+  counts: HedgingCounts,
+  log: (line: string) => void,
+): Promise<SectionResult> {
+  const runs: Measured[] = [];
+  for (const row of ROWS) {
+    const m = await runRow(row, baseURL, up, counts);
+    log(`bench: hedging (${row.id}) ${m.label}: ${m.seconds.toFixed(1)} s`);
+    runs.push(m);
+  }
+  const healthy = p99(runs.find((r) => r.row.id === 'h1')!.ttfc);
+  const rows = runs.map((m) => {
+    const total = m.requests.primary + m.requests.backup;
+    return [
+      `(${m.row.id}) ${m.label}`,
+      String(counts.calls - m.failed),
+      ms(median(m.ttfc)),
+      ms(p99(m.ttfc)),
+      (p99(m.ttfc) / healthy).toFixed(2),
+      String(m.requests.slow),
+      percent(total / counts.calls - 1),
+      m.seconds.toFixed(1),
+    ];
+  });
+  const c = runs.find((r) => r.row.id === 'c')!;
+  const cExtra = (c.requests.primary + c.requests.backup) / counts.calls - 1;
+  const targets: Target[] = [
+    {
+      name: "hedge 'p95': p99 TTFT",
+      goal: '≤ 1.5× healthy p99',
+      measured: `${ms(p99(c.ttfc))} ms = ${(p99(c.ttfc) / healthy).toFixed(2)}× ${ms(healthy)} ms`,
+      met: p99(c.ttfc) <= 1.5 * healthy,
+    },
+    {
+      name: "hedge 'p95': extra upstream requests",
+      goal: '≤ 6 % per call',
+      measured: percent(cExtra),
+      met: cExtra <= 0.06,
+    },
+  ];
+  return {
+    title: '5. Hedged requests: time to first chunk with a slow share of the primary',
+    tables: [
+      {
+        title: `${counts.calls} streamed calls per row at ${counts.concurrency} in flight; ${percent(counts.slowShare, 0)} of the primary's requests wait ${counts.delayMs} ms before their first chunk`,
+        headers: [
+          'stack',
+          'answered',
+          'p50 TTFT ms',
+          'p99 TTFT ms',
+          '× healthy p99',
+          'slow requests',
+          'extra requests / call',
+          's',
+        ],
+        rows,
+        notes: [
+          "Healthy = (h1), our primary with no delays, in the same run; (h0) is the raw client's. Extra requests",
+          'per call = upstream requests (counted in the `fetch` under every layer) / calls − 1. Rows run one after',
+          'the other; the slow requests are drawn from a seed per call, so every row meets the same slow calls.',
+        ],
+      },
+    ],
+    targets,
+  };
+}
