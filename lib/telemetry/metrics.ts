@@ -4,7 +4,7 @@ import type { CallContext } from '../context.js';
 import type { LLM, LLMRequest } from '../llm.js';
 import type { Provider } from '../types.js';
 import { checkInteger } from '../validate.js';
-import { Counters, countsSnapshot, type OutcomeCounts } from './counters.js';
+import { Counters, countsSnapshot, type OutcomeCounts, type RouteShare, routesSnapshot } from './counters.js';
 import { CallSpan, resolveTracer } from './otel.js';
 import { CallRecorder } from './recorder.js';
 
@@ -85,6 +85,15 @@ export interface TelemetryMetrics {
   readonly attempts: number;
   readonly retries: number;
   readonly fallbacks: number;
+  /** `route()` calls that started at least one hedged request (`hedge` events). Present once a routed call was seen. */
+  readonly hedges?: number;
+  /** `route()` calls a hedge answered first (`hedgeWin` events). Present once a routed call was seen. */
+  readonly hedgeWins?: number;
+  /**
+   * `route()` traffic by member (`describe()`): requests sent to it (`routed` events) and its share
+   * of all routed requests. Present once a routed call was seen.
+   */
+  readonly routes?: Readonly<Record<string, RouteShare>>;
   readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number | null };
   /** Local rate limiting (`rateLimited` events): calls held back, total time held, calls refused. */
   readonly rateLimit: { readonly waits: number; readonly waitedMs: number; readonly rejections: number };
@@ -150,6 +159,9 @@ export class Telemetry {
       attempts: c.attempts,
       retries: c.retries,
       fallbacks: c.fallbacks,
+      ...(c.routes.size === 0
+        ? {}
+        : { hedges: c.hedges, hedgeWins: c.hedgeWins, routes: routesSnapshot(c.routes) }),
       cache: { ...c.cache, hitRate: lookups === 0 ? null : c.cache.hits / lookups },
       rateLimit: { ...c.rateLimit },
       circuitBreaker: { ...c.circuitBreaker },

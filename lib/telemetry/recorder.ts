@@ -16,6 +16,7 @@ export class CallRecorder {
   readonly #span: CallSpan | undefined;
   readonly #startedAt = Date.now();
   #cached = false;
+  #hedged = false;
   /** Refusals by open breakers seen in this call, each error once. */
   #blocks: Set<unknown> | undefined;
 
@@ -86,6 +87,14 @@ export class CallRecorder {
       case 'fallback':
         this.#blocked((payload as LLMEvents['fallback']).error);
         this.#span?.fallback(payload as LLMEvents['fallback']);
+        return;
+      case 'hedge':
+        if (!this.#hedged) this.#counters.hedges++; // hedged calls, however many hedges each
+        this.#hedged = true;
+        this.#span?.hedge(payload as LLMEvents['hedge']);
+        return;
+      case 'hedgeWin':
+        this.#span?.hedgeWin(payload as LLMEvents['hedgeWin']);
         return;
     }
   }
