@@ -134,6 +134,25 @@ describe('route() hedging (ask)', () => {
     expect(slow.calls).toBe(3);
   });
 
+  it('never hedges to a member whose circuit is open', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 60_000 });
+    const broken = new ScriptLLM('broken', [{ error: down() }]);
+    await settle(
+      broken
+        .withCircuitBreaker(breaker)
+        .ask('trip it')
+        .catch(() => {}),
+    );
+    expect(breaker.state).toBe('open');
+    const slow = new ScriptLLM('slow', [{ delayMs: 500, chunks: ['slow but sure'] }]);
+    const { bus, log } = recorder();
+    const llm = route([slow, broken.withCircuitBreaker(breaker)], { hedge: { after: 100 } }).withEvents(bus);
+    const { value } = await settle(llm.ask('hi'));
+    expect(value?.text).toBe('slow but sure');
+    expect(log).toEqual(['routed openai:slow (pick)']);
+    expect(broken.calls).toBe(1);
+  });
+
   it('aborting the call cancels every request in flight at once', async () => {
     const llms = ['a', 'b', 'c'].map((m) => new ScriptLLM(m, [{ hang: true }]));
     const controller = new AbortController();

@@ -29,6 +29,8 @@ export interface RacePlan<T> {
   readonly signal: AbortSignal | undefined;
   /** Hedges one call may start; 0 turns hedging off. */
   readonly maxExtra: number;
+  /** Only the first `hedgeable` of `order` may be started as hedges (the rest would refuse at once). */
+  readonly hedgeable: number;
   /** How long to wait for `member` before hedging, in ms from its start; `undefined`: do not hedge it. */
   hedgeAfter(member: number): number | undefined;
   /** Starts one leg: settles with its answer (`ask`) or its opened stream (`stream`). */
@@ -135,11 +137,11 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
     const armHedge = (member: number): void => {
       clearTimeout(timer);
       timer = undefined;
-      if (hedges >= plan.maxExtra || next >= order.length) return;
+      if (hedges >= plan.maxExtra || next >= plan.hedgeable) return;
       const after = plan.hedgeAfter(member);
       if (after === undefined) return;
       timer = setTimeout(() => {
-        if (done || next >= order.length) return;
+        if (done || next >= plan.hedgeable) return;
         hedges++;
         plan.hedged(member, order[next]!, after);
         launch('hedge');

@@ -9,7 +9,7 @@ import { isRefusal, openCircuitCheck } from './circuits.js';
 import { askLeg, discardLeg, type MemberBook, openLeg, type OpenedStream, relayLeg } from './legs.js';
 import { type ResolvedRouteOptions, resolveRouteOptions, type RouteOptions } from './options.js';
 import { type Leg, race, type RacePlan, type RaceWin } from './race.js';
-import { select } from './select.js';
+import { select, type Selection } from './select.js';
 import { type LatencyMode, MemberStats } from './stats.js';
 import { strategyOrder } from './strategies.js';
 
@@ -122,13 +122,14 @@ export class RouteLLM extends LLM {
     mode: LatencyMode,
     start: (leg: Leg) => Promise<T>,
   ): Omit<RacePlan<T>, 'discard'> {
-    const { order, explored } = this.#order(mode);
+    const { order, explored, available } = this.#order(mode);
     const { hedge } = this.options;
     const name = (i: number): string => this.routes[i]!.describe();
     return {
       order,
       signal: ctx.signal,
       maxExtra: hedge?.maxExtra ?? 0,
+      hedgeable: available,
       hedgeAfter: (member) =>
         hedge === undefined
           ? undefined
@@ -161,7 +162,7 @@ export class RouteLLM extends LLM {
   }
 
   /** The strategy's order for this call, open circuits last, with `explore`. */
-  #order(mode: LatencyMode): { order: readonly number[]; explored: number | undefined } {
+  #order(mode: LatencyMode): Selection {
     const { strategy, weights, random, explore } = this.options;
     const order = strategyOrder({
       strategy,

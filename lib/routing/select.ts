@@ -4,6 +4,8 @@ export interface Selection {
   readonly order: readonly number[];
   /** The member `explore` put first instead of the strategy's pick, if it did. */
   readonly explored: number | undefined;
+  /** How many of `order` are not skipped (they come first): only those are worth a hedge. */
+  readonly available: number;
 }
 
 /** What {@link select} needs besides the strategy's order. */
@@ -27,7 +29,7 @@ export function select(strategyOrder: readonly number[], input: SelectInput): Se
   if (input.explore > 0 && available.length > 1 && input.random() < input.explore) {
     const k = 1 + Math.floor(input.random() * (available.length - 1));
     const [explored] = available.splice(k, 1);
-    return { order: [explored!, ...available, ...skipped], explored };
+    return { order: [explored!, ...available, ...skipped], explored, available: available.length + 1 };
   }
-  return { order: [...available, ...skipped], explored: undefined };
+  return { order: [...available, ...skipped], explored: undefined, available: available.length };
 }
