@@ -1,7 +1,7 @@
 import {
   AnthropicLLM,
   cacheKey,
-  CacheLLM,
+  CacheMiddleware,
   cachesByDefault,
   createEventBus,
   type LLMEvents,
@@ -99,12 +99,12 @@ describe('withCache', () => {
     const inner = new ScriptLLM('m', [{}]);
     const before = inner.describe();
     const llm = inner.withRetry(1).withCache({ ttl: 10 });
-    expect(llm).toBeInstanceOf(CacheLLM);
+    expect(llm.middleware).toBeInstanceOf(CacheMiddleware);
     expect(llm.describe()).toBe('cache(retry(openai:m ×2))');
     expect(Object.isFrozen(llm)).toBe(true);
     expect(inner.describe()).toBe(before);
     expect(llm.model).toBe('m');
-    expect((llm as CacheLLM).cache.ttl).toBe(10);
+    expect(llm.middleware.cache.ttl).toBe(10);
   });
 
   it('expires a reply after its ttl', async () => {

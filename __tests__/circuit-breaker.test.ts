@@ -3,7 +3,7 @@ import {
   AuthenticationError,
   BadRequestError,
   CircuitBreaker,
-  CircuitBreakerLLM,
+  CircuitBreakerMiddleware,
   type CircuitState,
   type CircuitStateChange,
   CircuitOpenError,
@@ -70,9 +70,9 @@ describe('withCircuitBreaker', () => {
 
   it('resets the failure count on a success', async () => {
     const inner = scripted((n) => (n % 3 === 0 ? undefined : overloaded())); // fail, fail, ok, …
-    const llm = inner.withCircuitBreaker({ failureThreshold: 3 }) as CircuitBreakerLLM;
+    const llm = inner.withCircuitBreaker({ failureThreshold: 3 });
     for (let i = 0; i < 9; i++) await outcomeOf(llm);
-    expect(llm.breaker.state).toBe('closed');
+    expect(llm.middleware.breaker.state).toBe('closed');
     expect(inner.calls).toBe(9);
   });
 
@@ -81,7 +81,7 @@ describe('withCircuitBreaker', () => {
     const inner = new FnLLM('m', () => (down ? { error: overloaded() } : {}));
     const clock = manualClock();
     const llm = inner.withCircuitBreaker({ failureThreshold: 2, recoveryTimeout: 1_000, now: clock.now });
-    const { breaker } = llm as CircuitBreakerLLM;
+    const { breaker } = llm.middleware;
     await outcomeOf(llm);
     await outcomeOf(llm);
     expect(breaker.state).toBe('open');
@@ -115,15 +115,15 @@ describe('withCircuitBreaker', () => {
       recoveryTimeout: 100,
       successThreshold: 3,
       now: clock.now,
-    }) as CircuitBreakerLLM;
+    });
     await outcomeOf(llm);
     clock.advance(100);
     down = false;
     await outcomeOf(llm);
     await outcomeOf(llm);
-    expect(llm.breaker.state).toBe('half_open');
+    expect(llm.middleware.breaker.state).toBe('half_open');
     await outcomeOf(llm);
-    expect(llm.breaker.state).toBe('closed');
+    expect(llm.middleware.breaker.state).toBe('closed');
   });
 
   it('admits exactly halfOpenMaxCalls probes among 500 concurrent calls', async () => {
@@ -142,14 +142,14 @@ describe('withCircuitBreaker', () => {
         halfOpenMaxCalls: max,
         successThreshold: max,
         now: clock.now,
-      }) as CircuitBreakerLLM;
+      });
       await outcomeOf(llm);
       clock.advance(50);
       down = false;
       const calls = Array.from({ length: 500 }, () => outcomeOf(llm));
       await Promise.resolve();
       expect(inner.calls).toBe(1 + max);
-      expect(llm.breaker.describeState().probesInFlight).toBe(max);
+      expect(llm.middleware.breaker.describeState().probesInFlight).toBe(max);
       release.resolve();
       const outcomes = await Promise.all(calls);
       expect(outcomes.filter((o) => o === 'ok')).toHaveLength(max);
@@ -157,7 +157,7 @@ describe('withCircuitBreaker', () => {
       expect(refused).toHaveLength(500 - max);
       expect(refused[0]!.retryAfterMs).toBeUndefined();
       expect(inner.maxInFlight).toBe(max);
-      expect(llm.breaker.state).toBe('closed');
+      expect(llm.middleware.breaker.state).toBe('closed');
     }
   });
 
@@ -185,15 +185,15 @@ describe('withCircuitBreaker', () => {
     ];
 
     it.each(counted.map((e) => [e.name, e]))('counts %s by default', async (_, error) => {
-      const llm = scripted(() => error).withCircuitBreaker({ failureThreshold: 1 }) as CircuitBreakerLLM;
+      const llm = scripted(() => error).withCircuitBreaker({ failureThreshold: 1 });
       await outcomeOf(llm);
-      expect(llm.breaker.state).toBe('open');
+      expect(llm.middleware.breaker.state).toBe('open');
     });
 
     it.each(ignored.map((e) => [e.name, e]))('does not count %s by default', async (_, error) => {
-      const llm = scripted(() => error).withCircuitBreaker({ failureThreshold: 1 }) as CircuitBreakerLLM;
+      const llm = scripted(() => error).withCircuitBreaker({ failureThreshold: 1 });
       for (let i = 0; i < 5; i++) expect(await outcomeOf(llm)).toBe(error);
-      expect(llm.breaker.state).toBe('closed');
+      expect(llm.middleware.breaker.state).toBe('closed');
     });
 
     it('never counts a cancelled call, even when the error would count', async () => {
@@ -202,25 +202,25 @@ describe('withCircuitBreaker', () => {
         controller.abort(new TimeoutError("the call's deadline passed"));
         return { error: overloaded() };
       });
-      const llm = inner.withCircuitBreaker({ failureThreshold: 1 }) as CircuitBreakerLLM;
+      const llm = inner.withCircuitBreaker({ failureThreshold: 1 });
       await llm.ask('hi', { signal: controller.signal }).catch(() => {});
-      expect(llm.breaker.state).toBe('closed');
+      expect(llm.middleware.breaker.state).toBe('closed');
     });
 
     it('counts what countOn matches instead, along the cause chain', async () => {
       const llm = scripted((n) =>
         n === 1 ? overloaded() : new BadRequestError('quota gone'),
-      ).withCircuitBreaker({ failureThreshold: 1, countOn: ['bad_request'] }) as CircuitBreakerLLM;
+      ).withCircuitBreaker({ failureThreshold: 1, countOn: ['bad_request'] });
       await outcomeOf(llm);
-      expect(llm.breaker.state).toBe('closed');
+      expect(llm.middleware.breaker.state).toBe('closed');
       await outcomeOf(llm);
-      expect(llm.breaker.state).toBe('open');
+      expect(llm.middleware.breaker.state).toBe('open');
       const byClass = scripted(() => new RetryError([new BadRequestError('x')], [])).withCircuitBreaker({
         failureThreshold: 1,
         countOn: [BadRequestError],
-      }) as CircuitBreakerLLM;
+      });
       await outcomeOf(byClass);
-      expect(byClass.breaker.state).toBe('open');
+      expect(byClass.middleware.breaker.state).toBe('open');
     });
   });
 
@@ -229,7 +229,7 @@ describe('withCircuitBreaker', () => {
     const inner = new FnLLM('m', (n) => (n === 1 ? slow.promise : { error: overloaded() }));
     const clock = manualClock();
     const llm = inner.withCircuitBreaker({ failureThreshold: 1, recoveryTimeout: 10, now: clock.now });
-    const { breaker } = llm as CircuitBreakerLLM;
+    const { breaker } = llm.middleware;
     const first = outcomeOf(llm); // admitted while closed, still running
     await Promise.resolve();
     await outcomeOf(llm); // opens it
@@ -272,16 +272,16 @@ describe('withCircuitBreaker', () => {
 
   it('reset() closes the circuit and forgets the counts', async () => {
     const inner = scripted(() => overloaded());
-    const llm = inner.withCircuitBreaker({ failureThreshold: 2 }) as CircuitBreakerLLM;
+    const llm = inner.withCircuitBreaker({ failureThreshold: 2 });
     const changes: CircuitState[] = [];
-    llm.breaker.on('stateChange', ({ to }) => changes.push(to));
+    llm.middleware.breaker.on('stateChange', ({ to }) => changes.push(to));
     await outcomeOf(llm);
     await outcomeOf(llm);
-    expect(llm.breaker.state).toBe('open');
-    llm.breaker.reset();
-    expect(llm.breaker.state).toBe('closed');
+    expect(llm.middleware.breaker.state).toBe('open');
+    llm.middleware.breaker.reset();
+    expect(llm.middleware.breaker.state).toBe('closed');
     await outcomeOf(llm);
-    expect(llm.breaker.state).toBe('closed'); // one failure of two
+    expect(llm.middleware.breaker.state).toBe('closed'); // one failure of two
     expect(changes).toEqual(['open', 'closed']);
   });
 
@@ -295,28 +295,28 @@ describe('withCircuitBreaker', () => {
     expect(b.calls).toBe(0);
 
     const options = { failureThreshold: 1 };
-    const own1 = a.withCircuitBreaker(options) as CircuitBreakerLLM;
-    const own2 = b.withCircuitBreaker(options) as CircuitBreakerLLM;
-    expect(own1.breaker).not.toBe(own2.breaker);
+    const own1 = a.withCircuitBreaker(options);
+    const own2 = b.withCircuitBreaker(options);
+    expect(own1.middleware.breaker).not.toBe(own2.middleware.breaker);
     await outcomeOf(own1);
-    expect(own1.breaker.state).toBe('open');
+    expect(own1.middleware.breaker.state).toBe('open');
     expect(await outcomeOf(own2)).toBe('ok');
   });
 
   it('is an immutable wrapper that leaves its receiver unchanged', () => {
     const inner = new FnLLM('gpt-4o');
-    const llm = inner.withCircuitBreaker() as CircuitBreakerLLM;
-    expect(llm).toBeInstanceOf(CircuitBreakerLLM);
+    const llm = inner.withCircuitBreaker();
+    expect(llm.middleware).toBeInstanceOf(CircuitBreakerMiddleware);
     expect(llm.describe()).toBe('breaker(openai:gpt-4o)');
-    expect(llm.breaker.name).toBe('openai:gpt-4o');
-    expect(llm.breaker.options).toMatchObject({
+    expect(llm.middleware.breaker.name).toBe('openai:gpt-4o');
+    expect(llm.middleware.breaker.options).toMatchObject({
       failureThreshold: 5,
       recoveryTimeout: 60_000,
       halfOpenMaxCalls: 1,
       successThreshold: 1,
     });
     expect(Object.isFrozen(llm)).toBe(true);
-    expect(Object.isFrozen(llm.breaker.options)).toBe(true);
+    expect(Object.isFrozen(llm.middleware.breaker.options)).toBe(true);
     expect(llm.inner).toBe(inner);
     expect(inner.describe()).toBe('openai:gpt-4o');
     expect(llm.model).toBe('gpt-4o');
@@ -374,7 +374,7 @@ describe('withCircuitBreaker', () => {
       );
       const clock = manualClock();
       const llm = inner.withCircuitBreaker({ failureThreshold: 2, recoveryTimeout: 1, now: clock.now });
-      const { breaker } = llm as CircuitBreakerLLM;
+      const { breaker } = llm.middleware;
       expect(await drain(llm)).toBe(errors[0]);
       expect(breaker.describeState().failures).toBe(1);
       expect(await drain(llm)).toBe(errors[1]);
@@ -389,7 +389,7 @@ describe('withCircuitBreaker', () => {
       const inner = new FnLLM('m', () => (down ? { error: overloaded() } : { text: 'a b c d' }));
       const clock = manualClock();
       const llm = inner.withCircuitBreaker({ failureThreshold: 1, recoveryTimeout: 1, now: clock.now });
-      const { breaker } = llm as CircuitBreakerLLM;
+      const { breaker } = llm.middleware;
       await drain(llm);
       clock.advance(1);
       down = false;
@@ -439,7 +439,7 @@ describe('withCircuitBreaker', () => {
       const llm = inner
         .withRetry({ maxRetries: 2, initialDelay: 0 })
         .withCircuitBreaker({ failureThreshold: 2 });
-      const { breaker } = llm as CircuitBreakerLLM;
+      const { breaker } = llm.middleware;
       expect(await outcomeOf(llm)).toBeInstanceOf(RetryError);
       expect(breaker.describeState().failures).toBe(1);
       await outcomeOf(llm);

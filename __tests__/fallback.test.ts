@@ -3,7 +3,6 @@ import {
   ContextLengthError,
   createEventBus,
   FallbackError,
-  FallbackLLM,
   type LLM,
   OverloadedError,
   RetryError,
@@ -215,12 +214,12 @@ describe('withFallbacks', () => {
 
     it('leaves the receiver unchanged and exposes inner and fallbacks', () => {
       const b = new ScriptLLM('b', [{ chunks: ['ok'] }]);
-      const chain = a.withFallbacks([b]) as FallbackLLM;
+      const chain = a.withFallbacks([b]);
       expect(chain.inner).toBe(a);
-      expect(chain.fallbacks).toEqual([b]);
+      expect(chain.middleware.fallbacks).toEqual([b]);
       expect(chain.model).toBe('a');
       expect(Object.isFrozen(chain)).toBe(true);
-      expect(Object.isFrozen(chain.fallbacks)).toBe(true);
+      expect(Object.isFrozen(chain.middleware.fallbacks)).toBe(true);
       expect(a.describe()).toBe('openai:a');
     });
   });

@@ -5,7 +5,7 @@ import {
   OverloadedError,
   RateLimitedError,
   RateLimiter,
-  RateLimitLLM,
+  RateLimitMiddleware,
   RateLimitError,
 } from '../lib/index.js';
 import { pacingHoldMs, parseResetDuration } from '../lib/guards/rate-limit/headers.js';
@@ -157,17 +157,17 @@ describe('RateLimiter', () => {
   it('lets an aborted caller leave the queue at once, leaving no timer behind', async () => {
     jest.useFakeTimers();
     const inner = new FnLLM('m');
-    const llm = inner.withRateLimit({ requestsPerMinute: 1, windowMs: 10_000 }) as RateLimitLLM;
+    const llm = inner.withRateLimit({ requestsPerMinute: 1, windowMs: 10_000 });
     await llm.ask('1');
     const controller = new AbortController();
     const queued = settle(llm.ask('2', { signal: controller.signal }));
     await jest.advanceTimersByTimeAsync(100);
-    expect(llm.limiter.describeState().queued).toBe(1);
+    expect(llm.middleware.limiter.describeState().queued).toBe(1);
     const reason = new Error('user left');
     controller.abort(reason);
     expect(await queued).toBe(reason);
     expect(jest.getTimerCount()).toBe(0);
-    expect(llm.limiter.describeState().queued).toBe(0);
+    expect(llm.middleware.limiter.describeState().queued).toBe(0);
     expect(inner.calls).toBe(1);
     const already = new AbortController();
     already.abort('gone');
@@ -206,11 +206,11 @@ describe('RateLimiter', () => {
       estimateTokens,
       maxWait: 0,
       now: clock.now,
-    }) as RateLimitLLM;
+    });
     await a.ask('1');
-    expect(a.limiter.describeState().tokensInWindow).toBe(100);
+    expect(a.middleware.limiter.describeState().tokensInWindow).toBe(100);
     await a.ask('2'); // 100 + 800 fits
-    expect(a.limiter.describeState().tokensInWindow).toBe(200);
+    expect(a.middleware.limiter.describeState().tokensInWindow).toBe(200);
 
     const silent = new FnLLM('m', () => ({ usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } }));
     const b = silent.withRateLimit({
@@ -218,9 +218,9 @@ describe('RateLimiter', () => {
       estimateTokens,
       maxWait: 0,
       now: clock.now,
-    }) as RateLimitLLM;
+    });
     await b.ask('1'); // no usage reported: the estimate stands
-    expect(b.limiter.describeState().tokensInWindow).toBe(800);
+    expect(b.middleware.limiter.describeState().tokensInWindow).toBe(800);
     await expect(b.ask('2')).rejects.toBeInstanceOf(RateLimitedError);
   });
 
@@ -228,9 +228,12 @@ describe('RateLimiter', () => {
     const llm = new FnLLM('m', () => ({ error: new OverloadedError('busy') })).withRateLimit({
       tokensPerMinute: 1_000,
       estimateTokens: () => 300,
-    }) as RateLimitLLM;
+    });
     await settle(llm.ask('1'));
-    expect(llm.limiter.describeState()).toMatchObject({ requestsInWindow: 1, tokensInWindow: 300 });
+    expect(llm.middleware.limiter.describeState()).toMatchObject({
+      requestsInWindow: 1,
+      tokensInWindow: 300,
+    });
   });
 
   it('takes a slot for a stream before it starts and reconciles with its final usage', async () => {
@@ -245,14 +248,14 @@ describe('RateLimiter', () => {
       estimateTokens: () => 500,
       maxWait: 0,
       now: clock.now,
-    }) as RateLimitLLM;
+    });
     const seen: string[] = [];
     for await (const chunk of llm.stream('hi')) {
       seen.push(chunk.text);
-      expect(llm.limiter.describeState().tokensInWindow).toBe(500);
+      expect(llm.middleware.limiter.describeState().tokensInWindow).toBe(500);
     }
     expect(seen.join('')).toBe('a b c');
-    expect(llm.limiter.describeState().tokensInWindow).toBe(8);
+    expect(llm.middleware.limiter.describeState().tokensInWindow).toBe(8);
     const refused = llm.stream('again');
     await expect(refused.finalReply()).rejects.toBeInstanceOf(RateLimitedError);
     expect(inner.calls).toBe(1);
@@ -295,7 +298,7 @@ describe('RateLimiter', () => {
 
   it('uses a custom estimateTokens, and rejects a bad estimate', async () => {
     const estimateTokens = jest.fn(() => 42);
-    const llm = new FnLLM('gpt-x').withRateLimit({ tokensPerMinute: 1_000, estimateTokens }) as RateLimitLLM;
+    const llm = new FnLLM('gpt-x').withRateLimit({ tokensPerMinute: 1_000, estimateTokens });
     await llm.ask('hi');
     expect(estimateTokens).toHaveBeenCalledWith(
       expect.objectContaining({ provider: 'openai', model: 'gpt-x' }),
@@ -357,14 +360,14 @@ describe('RateLimiter', () => {
         if (n === 2) ctx.onHeaders?.('openai', exhausted);
         return {};
       });
-      const llm = inner.withRateLimit({ requestsPerMinute: 2, windowMs: 1_000 }) as RateLimitLLM;
+      const llm = inner.withRateLimit({ requestsPerMinute: 2, windowMs: 1_000 });
       await llm.ask('1');
       // 2 fits now; 3 and 4 queue for t = 1000, when 1 and 2 leave the window.
       const queued = [llm.ask('2'), llm.ask('3'), llm.ask('4')];
       await runUntilSettled(queued);
       // Call 2 saw remaining 0 with a 2 s reset: the queued calls moved back to t = 2000.
       expect(starts).toEqual([0, 0, 2_000, 2_000]);
-      expect(llm.limiter.describeState().heldForMs).toBe(0);
+      expect(llm.middleware.limiter.describeState().heldForMs).toBe(0);
     });
 
     it('follows only the headers of the provider it fronts, and ignores them when told to', async () => {
@@ -376,9 +379,9 @@ describe('RateLimiter', () => {
         ctx.onHeaders?.('anthropic', exhausted);
         return {};
       });
-      const a = other.withRateLimit({ requestsPerMinute: 100 }) as RateLimitLLM;
+      const a = other.withRateLimit({ requestsPerMinute: 100 });
       await a.ask('1');
-      expect(a.limiter.describeState().heldForMs).toBe(0);
+      expect(a.middleware.limiter.describeState().heldForMs).toBe(0);
 
       const own = new FnLLM('m', (_, __, ctx) => {
         expect(ctx.onHeaders).toBeUndefined();
@@ -437,29 +440,29 @@ describe('RateLimiter', () => {
     await new FnLLM('b').withRateLimit(shared).ask('1');
     await expect(new FnLLM('c').withRateLimit(shared).ask('1')).rejects.toBeInstanceOf(RateLimitedError);
     const options = { requestsPerMinute: 1, maxWait: 0 };
-    const a = new FnLLM('a').withRateLimit(options) as RateLimitLLM;
-    const b = new FnLLM('b').withRateLimit(options) as RateLimitLLM;
-    expect(a.limiter).not.toBe(b.limiter);
+    const a = new FnLLM('a').withRateLimit(options);
+    const b = new FnLLM('b').withRateLimit(options);
+    expect(a.middleware.limiter).not.toBe(b.middleware.limiter);
     await a.ask('1');
     await b.ask('1');
   });
 
   it('is an immutable wrapper that leaves its receiver unchanged', () => {
     const inner = new FnLLM('gpt-4o');
-    const llm = inner.withRateLimit({ requestsPerMinute: 60 }) as RateLimitLLM;
-    expect(llm).toBeInstanceOf(RateLimitLLM);
+    const llm = inner.withRateLimit({ requestsPerMinute: 60 });
+    expect(llm.middleware).toBeInstanceOf(RateLimitMiddleware);
     expect(llm.describe()).toBe('ratelimit(openai:gpt-4o)');
     expect(Object.isFrozen(llm)).toBe(true);
-    expect(Object.isFrozen(llm.limiter)).toBe(true);
-    expect(Object.isFrozen(llm.limiter.options)).toBe(true);
-    expect(llm.limiter.options).toMatchObject({
+    expect(Object.isFrozen(llm.middleware.limiter)).toBe(true);
+    expect(Object.isFrozen(llm.middleware.limiter.options)).toBe(true);
+    expect(llm.middleware.limiter.options).toMatchObject({
       windowMs: 60_000,
       maxWait: 30_000,
       expectedOutputTokens: 1024,
     });
     expect(llm.inner).toBe(inner);
     expect(inner.describe()).toBe('openai:gpt-4o');
-    expect(llm.limiter.describeState()).toEqual({
+    expect(llm.middleware.limiter.describeState()).toEqual({
       name: 'rate-limiter',
       requestsPerMinute: 60,
       tokensPerMinute: undefined,

@@ -7,7 +7,7 @@ import {
   OverloadedError,
   RateLimitError,
   RetryError,
-  RetryLLM,
+  MiddlewareLLM,
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
@@ -374,14 +374,14 @@ describe('withRetry', () => {
     });
 
     it('accepts strategies as BackoffStrategy values or strings', () => {
-      expect((llm.withRetry({ backoffStrategy: BackoffStrategy.JITTER }) as RetryLLM).config.strategy).toBe(
+      expect(llm.withRetry({ backoffStrategy: BackoffStrategy.JITTER }).middleware.config.strategy).toBe(
         'jitter',
       );
-      expect((llm.withRetry({ backoffStrategy: 'linear' }) as RetryLLM).config.strategy).toBe('linear');
+      expect(llm.withRetry({ backoffStrategy: 'linear' }).middleware.config.strategy).toBe('linear');
     });
 
     it('fills the documented defaults', () => {
-      expect((llm.withRetry() as RetryLLM).config).toMatchObject({
+      expect(llm.withRetry().middleware.config).toMatchObject({
         maxRetries: 3,
         initialDelay: 1000,
         maxDelay: 60_000,
@@ -403,7 +403,7 @@ describe('withRetry', () => {
       expect(wrapped.describe()).toBe('retry(openai:m ×3)');
       expect(wrapped.model).toBe('m');
       expect(wrapped.provider).toBe('openai');
-      expect((wrapped as RetryLLM).inner).toBe(llm);
+      expect((wrapped as MiddlewareLLM).inner).toBe(llm);
     });
   });
 

@@ -5,7 +5,7 @@ import {
   RateLimitedError,
   ServerError,
   Telemetry,
-  TelemetryLLM,
+  TelemetryMiddleware,
 } from '../lib/index.js';
 import { FaultServer, faultModel } from '../lib/testing/index.js';
 import { drain, ScriptLLM } from './helpers/script.js';
@@ -192,12 +192,12 @@ describe('Telemetry', () => {
     const telemetry = new Telemetry();
     const inner = new ScriptLLM('m', [{}]).withRetry(2);
     const llm = inner.withTelemetry(telemetry);
-    expect(llm).toBeInstanceOf(TelemetryLLM);
+    expect(llm.middleware).toBeInstanceOf(TelemetryMiddleware);
     expect(llm.describe()).toBe(inner.describe());
     expect(llm.model).toBe('m');
     expect(Object.isFrozen(llm)).toBe(true);
     expect(Object.isFrozen(telemetry)).toBe(true);
-    expect((llm as TelemetryLLM).inner).toBe(inner);
+    expect(llm.inner).toBe(inner);
   });
 
   it('is typed: withTelemetry needs a Telemetry, getMetrics() is plain data', () => {

@@ -1,16 +1,19 @@
+import { CircuitBreaker } from './guards/circuit-breaker/breaker.js';
+import { RateLimiter } from './guards/rate-limit/limiter.js';
 import type { LLM } from './llm.js';
+import type { Guard } from './middleware/types.js';
 
 /**
- * Walking a chain of wrappers, structurally: a wrapper has `inner` (and a fallback wrapper
- * `fallbacks`); a breaker wrapper has a `breaker`, a limiter wrapper a `limiter`. Reading
- * shapes instead of classes keeps this module free of imports, so any module may use it.
+ * Walking a chain by what its layers declare: each LLM's children (a middleware layer's
+ * `inner`, then the `routes` it declared) and its `guards`. Any layer — a built-in or a
+ * user's — is seen the same way; no field name is guessed.
  */
 
-/** A stateful guard found in a chain, labelled with the wrapper that holds it. */
+/** A guard found in a chain, labelled with the layer that declared it. */
 export interface FoundGuard {
-  /** `describe()` of the wrapper holding it. */
+  /** `describe()` of the layer holding it. */
   readonly llm: string;
-  readonly guard: object;
+  readonly guard: Guard;
 }
 
 /** A leaf of a chain (a provider), with the guards on the path from the root to it, innermost first. */
@@ -20,30 +23,19 @@ export interface ChainLeaf {
   readonly limiters: readonly FoundGuard[];
 }
 
-interface Node {
-  readonly inner?: unknown;
-  readonly fallbacks?: unknown;
-  readonly breaker?: unknown;
-  readonly limiter?: unknown;
-}
-
-/** The LLMs a wrapper calls: its `inner`, then its `fallbacks`. */
-export function childrenOf(llm: LLM): LLM[] {
-  const node = llm as Node;
-  const children: LLM[] = [];
-  if (isLLMLike(node.inner)) children.push(node.inner);
-  if (Array.isArray(node.fallbacks)) for (const f of node.fallbacks) if (isLLMLike(f)) children.push(f);
-  return children;
+/** The LLMs a layer may call: its `inner`, then its declared routes. */
+export function childrenOf(llm: LLM): readonly LLM[] {
+  return llm._children();
 }
 
 /** Every leaf of the chain, once each (a provider reached twice is listed once), in chain order. */
 export function leavesOf(root: LLM): ChainLeaf[] {
   const leaves: ChainLeaf[] = [];
   const seen = new Set<LLM>();
-  const visit = (llm: LLM, breakers: FoundGuard[], limiters: FoundGuard[]): void => {
-    const here = guardsAt(llm);
-    const b = here.breaker ? [here.breaker, ...breakers] : breakers;
-    const l = here.limiter ? [here.limiter, ...limiters] : limiters;
+  const visit = (llm: LLM, breakers: readonly FoundGuard[], limiters: readonly FoundGuard[]): void => {
+    const here = sortGuards(llm);
+    const b = here.breakers.length > 0 ? [...here.breakers, ...breakers] : breakers;
+    const l = here.limiters.length > 0 ? [...here.limiters, ...limiters] : limiters;
     const children = childrenOf(llm);
     if (children.length === 0) {
       if (!seen.has(llm)) leaves.push({ llm, breakers: b, limiters: l });
@@ -62,14 +54,15 @@ export function guardsOf(root: LLM): { breakers: FoundGuard[]; limiters: FoundGu
   const limiters: FoundGuard[] = [];
   const seen = new Set<object>();
   const visit = (llm: LLM): void => {
-    const { breaker, limiter } = guardsAt(llm);
+    const here = sortGuards(llm);
     for (const [found, list] of [
-      [breaker, breakers],
-      [limiter, limiters],
+      [here.breakers, breakers],
+      [here.limiters, limiters],
     ] as const) {
-      if (found && !seen.has(found.guard)) {
-        seen.add(found.guard);
-        list.push(found);
+      for (const f of found) {
+        if (seen.has(f.guard)) continue;
+        seen.add(f.guard);
+        list.push(f);
       }
     }
     for (const child of childrenOf(llm)) visit(child);
@@ -92,18 +85,16 @@ export function guardState(guard: object): unknown {
   }
 }
 
-function guardsAt(llm: LLM): { breaker?: FoundGuard; limiter?: FoundGuard } {
-  const { breaker, limiter } = llm as Node;
-  return {
-    ...(isObject(breaker) ? { breaker: { llm: llm.describe(), guard: breaker } } : {}),
-    ...(isObject(limiter) ? { limiter: { llm: llm.describe(), guard: limiter } } : {}),
-  };
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
-}
-
-function isLLMLike(value: unknown): value is LLM {
-  return isObject(value) && typeof (value as { describe?: unknown }).describe === 'function';
+/** The breakers and limiters `llm` declares (a cache is reported by neither list). */
+function sortGuards(llm: LLM): { breakers: FoundGuard[]; limiters: FoundGuard[] } {
+  const breakers: FoundGuard[] = [];
+  const limiters: FoundGuard[] = [];
+  const guards = llm._guards();
+  if (guards.length === 0) return { breakers, limiters };
+  const label = llm.describe();
+  for (const guard of guards) {
+    if (guard instanceof CircuitBreaker) breakers.push({ llm: label, guard });
+    else if (guard instanceof RateLimiter) limiters.push({ llm: label, guard });
+  }
+  return { breakers, limiters };
 }

@@ -1,8 +1,21 @@
-import './compose.js';
-
-export { LLM } from './llm.js';
-export type { LLMRequest } from './llm.js';
-export { ReplyStream } from './stream.js';
+export { LLM, MiddlewareLLM } from './llm.js';
+export { isLLM } from './brand.js';
+export type {
+  LLMMiddleware,
+  LLMRequest,
+  RequestOptions,
+  CallInfo,
+  AskNext,
+  StreamNext,
+  Guard,
+  ViaLLM,
+  ViaOptions,
+  Explanation,
+  ExplainNode,
+  ExplainOptions,
+} from './middleware/types.js';
+export { events, EventsMiddleware } from './middleware/events.js';
+export { ReplyStream, type InterruptMode } from './stream.js';
 export type {
   Attempt,
   CallOptions,
@@ -14,6 +27,15 @@ export type {
   TimeoutOptions,
   Usage,
 } from './types.js';
+export {
+  ProviderLLM,
+  type ProviderDefaults,
+  type Completion,
+  type StreamUpdate,
+  type HeaderListener,
+  type SdkPromise,
+  withHeaders,
+} from './providers/provider.js';
 export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
 export {
   AnthropicLLM,
@@ -46,15 +68,14 @@ export {
 } from './errors/classes.js';
 export { retryAfterMs } from './errors/classify.js';
 export { BackoffStrategy, backoffDelay, type BackoffSettings } from './retry/backoff.js';
-export type { RetryConfig, InterruptMode } from './retry/config.js';
-export type { ErrorMatcher, ErrorClass } from './retry/matchers.js';
-export { RetryLLM } from './retry/wrapper.js';
-export { FallbackLLM, fallsBackByDefault } from './fallback/wrapper.js';
+export type { RetryConfig } from './retry/config.js';
+export type { ErrorMatcher, ErrorClass } from './errors/matchers.js';
+export { retry, RetryMiddleware } from './retry/wrapper.js';
+export { fallback, FallbackMiddleware, fallsBackByDefault } from './fallback/wrapper.js';
 export type { FallbackOptions } from './fallback/options.js';
 export { route, RouteLLM, type MemberReport } from './routing/route.js';
 export type { RouteOptions, RouteStrategy, HedgeOptions } from './routing/options.js';
 export { createEventBus, type EventBus, type LLMEvents } from './telemetry/events.js';
-export { EventsLLM } from './llm.js';
 export {
   CircuitBreaker,
   type CircuitBreakerEvents,
@@ -66,7 +87,7 @@ export {
   type CircuitBreakerOptions,
   type CircuitState,
 } from './guards/circuit-breaker/options.js';
-export { CircuitBreakerLLM } from './guards/circuit-breaker/wrapper.js';
+export { circuitBreaker, CircuitBreakerMiddleware } from './guards/circuit-breaker/wrapper.js';
 export {
   RateLimiter,
   type AcquireOptions,
@@ -76,7 +97,7 @@ export {
   type RateLimiterEvents,
 } from './guards/rate-limit/limiter.js';
 export type { RateLimiterOptions, TokenEstimateInput } from './guards/rate-limit/options.js';
-export { RateLimitLLM } from './guards/rate-limit/wrapper.js';
+export { rateLimit, RateLimitMiddleware } from './guards/rate-limit/wrapper.js';
 export type {
   StateStore,
   StoreErrorPolicy,
@@ -91,7 +112,7 @@ export type {
   SharedWindowUsage,
 } from './guards/store/types.js';
 export { RedisStateStore, type RedisStateStoreOptions, type RedisClientLike } from './guards/store/redis.js';
-export { CacheLLM } from './guards/cache/wrapper.js';
+export { cache, CacheMiddleware } from './guards/cache/wrapper.js';
 export { ResponseCache, cachesByDefault, type CacheOptions, type CacheStats } from './guards/cache/store.js';
 export { cacheKey, type CacheRequest } from './guards/cache/key.js';
 export {
@@ -101,5 +122,5 @@ export {
   type GuardReport,
 } from './telemetry/metrics.js';
 export type { OutcomeCounts } from './telemetry/counters.js';
-export { TelemetryLLM } from './telemetry/wrapper.js';
+export { telemetry, TelemetryMiddleware } from './telemetry/wrapper.js';
 export type { HealthCheckOptions, ModelHealth } from './health.js';

@@ -1,50 +1,43 @@
-import { type CallContext, emit, openCall } from './context.js';
+import { isLLM, LLM_BRAND } from './brand.js';
+import { type CallContext, checkRequest, openCall } from './context.js';
+import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
+import { explainChain, explainLeaf } from './middleware/explain.js';
+import { abortable, ATTACH, BUILT_IN } from './middleware/run.js';
+import type {
+  ExplainNode,
+  ExplainOptions,
+  Explanation,
+  Guard,
+  LLMMiddleware,
+  LLMRequest,
+} from './middleware/types.js';
+import { toRequest } from './request.js';
+import { raceAbort } from './sleep.js';
 import { ReplyStream } from './stream.js';
-import type { EventBus } from './telemetry/events.js';
-import { checkDuration, checkInteger, checkNumber } from './validate.js';
-import type { CallOptions, Input, Message, Provider, Reply, StreamChunk } from './types.js';
+import type { CallOptions, Input, Provider, Reply, StreamChunk, TimeoutOptions } from './types.js';
+import { checkFunction, describeValue } from './validate.js';
+import { type RetryMiddleware, retry } from './retry/wrapper.js';
 import type { RetryConfig } from './retry/config.js';
+import { type FallbackMiddleware, fallback } from './fallback/wrapper.js';
 import type { FallbackOptions } from './fallback/options.js';
+import { type CircuitBreakerMiddleware, circuitBreaker } from './guards/circuit-breaker/wrapper.js';
 import type { CircuitBreaker } from './guards/circuit-breaker/breaker.js';
 import type { CircuitBreakerOptions } from './guards/circuit-breaker/options.js';
+import { type RateLimitMiddleware, rateLimit } from './guards/rate-limit/wrapper.js';
 import type { RateLimiter } from './guards/rate-limit/limiter.js';
 import type { RateLimiterOptions } from './guards/rate-limit/options.js';
+import { type CacheMiddleware, cache } from './guards/cache/wrapper.js';
 import type { CacheOptions, ResponseCache } from './guards/cache/store.js';
+import { type TelemetryMiddleware, telemetry } from './telemetry/wrapper.js';
 import type { Telemetry } from './telemetry/metrics.js';
-import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
+import { type EventsMiddleware, events } from './middleware/events.js';
+import type { EventBus } from './telemetry/events.js';
 
-/** A call as every layer sees it: the conversation and the caller's options. Internal. */
-export interface LLMRequest {
-  readonly messages: readonly Message[];
-  readonly options: CallOptions;
-}
-
-/** How `withX` builds its wrapper; filled once by `compose.ts` so no import cycle can leave a class undefined. */
-export interface WrapperFactories {
-  retry(inner: LLM, config: RetryConfig | number | undefined): LLM;
-  fallbacks(inner: LLM, fallbacks: readonly LLM[], options: FallbackOptions | undefined): LLM;
-  events(inner: LLM, bus: EventBus): LLM;
-  circuitBreaker(inner: LLM, breaker: CircuitBreaker | CircuitBreakerOptions | undefined): LLM;
-  rateLimit(inner: LLM, limiter: RateLimiter | RateLimiterOptions): LLM;
-  cache(inner: LLM, cache: ResponseCache | CacheOptions | undefined): LLM;
-  telemetry(inner: LLM, telemetry: Telemetry): LLM;
-}
-
-let factories: WrapperFactories | undefined;
-
-/** @internal Called once by `compose.ts`. */
-export function installWrappers(f: WrapperFactories): void {
-  factories = f;
-}
-
-function wrappers(): WrapperFactories {
-  if (!factories) throw new Error('llm-resilience: import the package from its entry point (llm-resilience)');
-  return factories;
-}
+export type { LLMRequest } from './middleware/types.js';
 
 /**
- * An immutable handle on a model. Providers (`OpenAILLM`, `AnthropicLLM`) and wrappers (retry,
- * fallbacks, …) all extend it; every `withX` returns a new LLM wrapping this one.
+ * An immutable handle on a model. Providers (`OpenAILLM`, `AnthropicLLM`) extend it; every
+ * layer on top is a middleware (`use()`), and every `withX` is sugar for `use(x(…))`.
  *
  * @example
  * const llm = new OpenAILLM('gpt-4o').withRetry({ maxRetries: 3 }).withFallbacks([new AnthropicLLM('claude-3-5-haiku-latest')]);
@@ -64,11 +57,17 @@ export abstract class LLM {
   /** @internal One stream through this layer: yields chunks, returns the final reply. */
   abstract _stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined>;
 
+  /** The brand `isLLM()` reads, the same in every copy of the package. */
+  get [LLM_BRAND](): true {
+    return true;
+  }
+
   /** Asks once (through whatever this LLM wraps) and resolves to the complete reply. */
   async ask(input: Input, options: CallOptions = {}): Promise<Reply> {
-    const call = openCall(options);
+    const request = toRequest(input, options); // every option is checked before anything is armed
+    const call = openCall(options.signal, options.deadline);
     try {
-      return await this._ask(toRequest(input, options), call.ctx);
+      return await this._ask(request, call.ctx);
     } finally {
       call.close();
     }
@@ -78,93 +77,122 @@ export abstract class LLM {
   stream(input: Input, options: CallOptions = {}): ReplyStream {
     const request = toRequest(input, options);
     return new ReplyStream(() => {
-      const call = openCall(options);
+      const call = openCall(options.signal, options.deadline);
       return { chunks: this._stream(request, call.ctx), close: call.close };
     });
   }
 
   /**
-   * Retries this LLM on transient errors. A number is `maxRetries`.
+   * Adds a layer, outermost: the new LLM's `inner` is this one. Built-ins and a user's layers are peers.
+   *
+   * @example
+   * const logged = llm.use({ name: 'log', wrapAsk: async (req, next) => { console.time('ask'); try { return await next(req); } finally { console.timeEnd('ask'); } } });
+   */
+  use<M extends LLMMiddleware>(middleware: M): MiddlewareLLM<M> {
+    if (!Object.isFrozen(this)) Object.freeze(this); // an LLM is immutable once built; a subclass may freeze itself
+    return new MiddlewareLLM(this, middleware);
+  }
+
+  /**
+   * Retries this LLM on transient errors (`use(retry(config))`). A number is `maxRetries`.
    *
    * @example
    * llm.withRetry({ maxRetries: 3, backoffStrategy: 'jitter', onRetry: (e, n, ms) => log.warn(`retry ${n} in ${ms} ms`) });
    */
-  withRetry(config?: RetryConfig | number): LLM {
-    return wrappers().retry(this, config);
+  withRetry(config?: RetryConfig | number): MiddlewareLLM<RetryMiddleware> {
+    return this.use(retry(config));
   }
 
   /**
-   * Falls back to each of `llms` in order when this one fails.
+   * Falls back to each of `llms` in order when this one fails (`use(fallback(llms, options))`).
    *
    * @example
    * primary.withFallbacks([backup], { onFallback: (e, next) => log.info(`falling back to ${next.model}`) });
    */
-  withFallbacks(llms: readonly LLM[], options?: FallbackOptions): LLM {
-    return wrappers().fallbacks(this, llms, options);
+  withFallbacks(llms: readonly LLM[], options?: FallbackOptions): MiddlewareLLM<FallbackMiddleware> {
+    return this.use(fallback(llms, options));
   }
 
   /**
-   * Emits this chain's events (attempt, retry, fallback, success, failure) on `bus`.
+   * Emits this chain's events (attempt, retry, fallback, success, failure) on `bus` (`use(events(bus))`).
    *
    * @example
    * const bus = createEventBus(); bus.on('fallback', (e) => log.info(e));
    * const observed = llm.withEvents(bus);
    */
-  withEvents(bus: EventBus): LLM {
-    return wrappers().events(this, bus);
+  withEvents(bus: EventBus): MiddlewareLLM<EventsMiddleware> {
+    return this.use(events(bus));
   }
 
   /**
-   * Guards this LLM with a circuit breaker: after `failureThreshold` consecutive failures that
-   * say the provider is in trouble, calls fail fast with `CircuitOpenError` (a fallback chain
-   * moves on at once) until a probe succeeds after `recoveryTimeout`. Pass a `CircuitBreaker`
-   * to share one circuit between LLMs, or options for a private one.
+   * Guards this LLM with a circuit breaker (`use(circuitBreaker(…))`): after `failureThreshold`
+   * consecutive failures that say the provider is in trouble, calls fail fast with
+   * `CircuitOpenError` (a fallback chain moves on at once) until a probe succeeds after
+   * `recoveryTimeout`. Pass a `CircuitBreaker` to share one circuit between LLMs, or options
+   * for a private one (named after this LLM's `describe()` unless `name` is given).
    *
    * @example
    * const guarded = primary.withCircuitBreaker({ failureThreshold: 3, recoveryTimeout: 30_000 }).withFallbacks([backup]);
    * const shared = new CircuitBreaker(); a.withCircuitBreaker(shared); b.withCircuitBreaker(shared);
    */
-  withCircuitBreaker(breaker?: CircuitBreaker | CircuitBreakerOptions): LLM {
-    return wrappers().circuitBreaker(this, breaker);
+  withCircuitBreaker(
+    breaker?: CircuitBreaker | CircuitBreakerOptions,
+  ): MiddlewareLLM<CircuitBreakerMiddleware> {
+    return this.use(circuitBreaker(breaker, this.describe()));
   }
 
   /**
-   * Paces this LLM's calls under a local limit on requests and tokens per minute (a sliding
-   * window), queueing up to `maxWait` and following the provider's rate-limit headers. Pass a
-   * `RateLimiter` to share one quota between LLMs, or options for a private one.
+   * Paces this LLM's calls under a local limit on requests and tokens per minute
+   * (`use(rateLimit(…))`), queueing up to `maxWait` and following the provider's rate-limit
+   * headers. Pass a `RateLimiter` to share one quota between LLMs, or options for a private one.
    *
    * @example
    * const paced = llm.withRateLimit({ requestsPerMinute: 500, tokensPerMinute: 200_000, maxWait: 10_000 });
    * const quota = new RateLimiter({ requestsPerMinute: 60 }); a.withRateLimit(quota); b.withRateLimit(quota);
    */
-  withRateLimit(limiter: RateLimiter | RateLimiterOptions): LLM {
-    return wrappers().rateLimit(this, limiter);
+  withRateLimit(limiter: RateLimiter | RateLimiterOptions): MiddlewareLLM<RateLimitMiddleware> {
+    return this.use(rateLimit(limiter));
   }
 
   /**
-   * Answers repeated calls from a cache of complete replies (LRU with a TTL). Pass a
-   * `ResponseCache` to share one between LLMs, or options for a private one. By default a
-   * call that sets `temperature > 0` is not cached (see `cachesByDefault`).
+   * Answers repeated calls from a cache of complete replies (`use(cache(…))`, LRU with a TTL).
+   * Pass a `ResponseCache` to share one between LLMs, or options for a private one. By default
+   * a call that sets `temperature > 0` is not cached (see `cachesByDefault`).
    *
    * @example
    * const cached = llm.withCache({ ttl: 10 * 60_000, maxEntries: 500 });
    * const shared = new ResponseCache(); a.withCache(shared); b.withCache(shared);
    */
-  withCache(cache?: ResponseCache | CacheOptions): LLM {
-    return wrappers().cache(this, cache);
+  withCache(responses?: ResponseCache | CacheOptions): MiddlewareLLM<CacheMiddleware> {
+    return this.use(cache(responses));
   }
 
   /**
-   * Records this chain's calls in `telemetry`: metrics (`telemetry.getMetrics()`) and, with
-   * `tracing`, OpenTelemetry spans. Attach it outermost to count what callers see.
+   * Records this chain's calls in `telemetry` (`use(telemetry(t))`): metrics
+   * (`telemetry.getMetrics()`) and, with `tracing`, OpenTelemetry spans. Attach it outermost
+   * to count what callers see.
    *
    * @example
    * const telemetry = new Telemetry({ tracing: true });
    * const observed = llm.withRetry(3).withFallbacks([backup]).withTelemetry(telemetry);
    * await observed.ask('Hi'); telemetry.getMetrics().successRate; // 1
    */
-  withTelemetry(telemetry: Telemetry): LLM {
-    return wrappers().telemetry(this, telemetry);
+  withTelemetry(recorder: Telemetry): MiddlewareLLM<TelemetryMiddleware> {
+    return this.use(telemetry(recorder));
+  }
+
+  /**
+   * The most upstream requests one call can make and the longest it can take, from the
+   * configuration alone (timeouts, retries and their waits, fallbacks, `deadline`), with the
+   * same figures for every layer. `worstCaseMs` is `Infinity` (with a `reason`) where nothing
+   * bounds an attempt.
+   *
+   * @example
+   * new OpenAILLM('gpt-4o', { timeout: 10_000 }).withRetry(2).explain();
+   * // { maxRequests: 3, worstCaseMs: 73_000, tree: { llm: 'retry(openai:gpt-4o ×3)', … } }
+   */
+  explain(options: ExplainOptions = {}): Explanation {
+    return explainChain(this, options);
   }
 
   /**
@@ -179,20 +207,56 @@ export abstract class LLM {
   healthCheck(options?: HealthCheckOptions): Promise<ModelHealth[]> {
     return checkHealth(this, options);
   }
+
+  /** @internal The LLMs this one may call (its inner, then its routes): what `healthCheck()` and `Telemetry` walk. */
+  _children(): readonly LLM[] {
+    return NONE;
+  }
+
+  /** @internal The guards this layer declares. */
+  _guards(): readonly Guard[] {
+    return NONE;
+  }
+
+  /** @internal The time limits of a leaf, for `explain()`; undefined when it has none it can tell. */
+  _limits(): TimeoutOptions | undefined {
+    return undefined;
+  }
+
+  /** @internal This LLM's `explain()` figures. */
+  _explain(options: ExplainOptions): ExplainNode {
+    return explainLeaf(this, options);
+  }
 }
 
-/**
- * Base of every wrapper: fronts `inner`'s model and provider. A wrapper overrides `_ask` and
- * `_stream`; the defaults pass straight through.
- */
-export abstract class WrapperLLM extends LLM {
-  readonly inner: LLM;
+const NONE: readonly never[] = Object.freeze([]);
+const HOOKS = ['transformRequest', 'wrapAsk', 'wrapStream', 'describe', 'explain'] as const;
 
-  protected constructor(inner: LLM) {
+/**
+ * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.
+ * It fronts `inner`'s model and provider; `describe()` is `name(inner.describe())` unless the
+ * middleware describes itself.
+ */
+export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM {
+  readonly inner: LLM;
+  readonly middleware: M;
+  /** The LLMs the middleware declared it may call, as they were when it was attached. */
+  readonly routes: readonly LLM[];
+  /** The guards the middleware declared, as they were when it was attached. */
+  readonly guards: readonly Guard[];
+  readonly #builtIn: boolean;
+
+  constructor(inner: LLM, middleware: M) {
     super();
-    if (!(inner instanceof LLM))
-      throw new TypeError(`the wrapped LLM must be an LLM, got ${describeValue(inner)}`);
+    if (!isLLM(inner)) throw new TypeError(`the wrapped LLM must be an LLM, got ${describeValue(inner)}`);
+    checkMiddleware(middleware);
     this.inner = inner;
+    this.middleware = middleware;
+    this.routes = Object.freeze([...(middleware.routes ?? [])]);
+    this.guards = Object.freeze([...(middleware.guards ?? [])]);
+    this.#builtIn = (middleware as { [BUILT_IN]?: unknown })[BUILT_IN] === true;
+    (middleware as { [ATTACH]?: (inner: LLM) => void })[ATTACH]?.(inner);
+    if (new.target === MiddlewareLLM) Object.freeze(this);
   }
 
   get model(): string {
@@ -202,84 +266,90 @@ export abstract class WrapperLLM extends LLM {
   get provider(): Provider {
     return this.inner.provider;
   }
-}
-
-/** The events wrapper: adds a bus to the call's context, and reports the call's outcome on it. */
-export class EventsLLM extends WrapperLLM {
-  readonly bus: EventBus;
-
-  constructor(inner: LLM, bus: EventBus) {
-    super(inner);
-    if (typeof bus?.emit !== 'function')
-      throw new TypeError(`\`bus\` must be an event bus (createEventBus()), got ${describeValue(bus)}`);
-    this.bus = bus;
-    Object.freeze(this);
-  }
 
   describe(): string {
-    return this.inner.describe();
+    const inner = this.inner.describe();
+    const { middleware } = this;
+    return middleware.describe ? middleware.describe(inner) : `${middleware.name}(${inner})`;
   }
 
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const inner = this.#withBus(ctx);
-    try {
-      const reply = await this.inner._ask(request, inner);
-      emit(inner, 'success', { reply });
-      return reply;
-    } catch (error) {
-      emit(inner, 'failure', { error, attempts: ctx.attempts });
-      throw error;
-    }
+  override _children(): readonly LLM[] {
+    return [this.inner, ...this.routes];
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const inner = this.#withBus(ctx);
-    try {
-      const reply = yield* this.inner._stream(request, inner);
-      emit(inner, 'success', { reply });
-      return reply;
-    } catch (error) {
-      emit(inner, 'failure', { error, attempts: ctx.attempts });
-      throw error;
-    }
+  override _guards(): readonly Guard[] {
+    return this.guards;
   }
 
-  #withBus(ctx: CallContext): CallContext {
-    return { ...ctx, buses: [...ctx.buses, this.bus] };
+  _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+    if (this.middleware.transformRequest) return this.#transformThenAsk(request, ctx);
+    return this.#wrapAsk(request, ctx);
+  }
+
+  _stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+    if (this.middleware.transformRequest) return this.#transformThenStream(request, ctx);
+    return this.#wrapStream(request, ctx);
+  }
+
+  #wrapAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+    const { middleware, inner } = this;
+    if (!middleware.wrapAsk) return inner._ask(request, ctx);
+    const next = (r: LLMRequest, c: CallContext = ctx): Promise<Reply> =>
+      inner._ask(r === request ? r : checkRequest(r), c);
+    if (this.#builtIn) return middleware.wrapAsk(request, next, ctx, inner);
+    const pending = (async () => middleware.wrapAsk!(request, next, ctx, inner))();
+    return ctx.signal ? raceAbort(pending, ctx.signal) : pending;
+  }
+
+  #wrapStream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+    const { middleware, inner } = this;
+    if (!middleware.wrapStream) return inner._stream(request, ctx);
+    const next = (r: LLMRequest, c: CallContext = ctx): AsyncGenerator<StreamChunk, Reply, undefined> =>
+      inner._stream(r === request ? r : checkRequest(r), c);
+    const chunks = middleware.wrapStream(request, next, ctx, inner);
+    return this.#builtIn || !ctx.signal ? chunks : abortable(chunks, ctx.signal);
+  }
+
+  async #transformThenAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+    return this.#wrapAsk(await this.#transform(request, ctx), ctx);
+  }
+
+  async *#transformThenStream(
+    request: LLMRequest,
+    ctx: CallContext,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
+    return yield* this.#wrapStream(await this.#transform(request, ctx), ctx);
+  }
+
+  async #transform(request: LLMRequest, ctx: CallContext): Promise<LLMRequest> {
+    const transformed = this.middleware.transformRequest!(request, ctx);
+    const settled = transformed instanceof Promise ? await raceAbort(transformed, ctx.signal) : transformed;
+    ctx.signal?.throwIfAborted();
+    return checkRequest(settled);
   }
 }
 
-/** Normalises `ask`/`stream` input: a string is one user message. */
-export function toRequest(input: Input, options: CallOptions): LLMRequest {
-  checkCallOptions(options);
-  if (typeof input === 'string') return { messages: [{ role: 'user', content: input }], options };
-  if (!Array.isArray(input) || input.length === 0) {
-    throw new TypeError(`\`input\` must be a string or a non-empty Message[], got ${describeValue(input)}`);
+function checkMiddleware(middleware: LLMMiddleware): void {
+  if (typeof middleware !== 'object' || middleware === null)
+    throw new TypeError(`\`use\` takes a middleware object, got ${describeValue(middleware)}`);
+  if (typeof middleware.name !== 'string' || middleware.name === '')
+    throw new TypeError(
+      `a middleware's \`name\` must be a non-empty string, got ${describeValue(middleware.name)}`,
+    );
+  for (const hook of HOOKS) checkFunction(`${middleware.name}.${hook}`, middleware[hook]);
+  const { routes, guards } = middleware;
+  if (routes !== undefined) {
+    if (!Array.isArray(routes))
+      throw new TypeError(
+        `\`${middleware.name}.routes\` must be an array of LLMs, got ${describeValue(routes)}`,
+      );
+    routes.forEach((llm, i) => {
+      if (!isLLM(llm))
+        throw new TypeError(`\`${middleware.name}.routes[${i}]\` must be an LLM, got ${describeValue(llm)}`);
+    });
   }
-  return { messages: input, options };
-}
-
-function checkCallOptions(options: CallOptions): void {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`call options must be an object, got ${describeValue(options)}`);
-  const { signal, deadline, timeout, firstChunkTimeout, idleTimeout, temperature, maxTokens } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
-  }
-  checkDuration('deadline', deadline);
-  checkDuration('timeout', timeout);
-  checkDuration('firstChunkTimeout', firstChunkTimeout);
-  checkDuration('idleTimeout', idleTimeout);
-  checkNumber('temperature', temperature, 0);
-  checkInteger('maxTokens', maxTokens, 1);
-}
-
-/** A short, safe picture of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || typeof value !== 'object') return String(value);
-  const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+  if (guards !== undefined && !Array.isArray(guards))
+    throw new TypeError(
+      `\`${middleware.name}.guards\` must be an array of guards, got ${describeValue(guards)}`,
+    );
 }

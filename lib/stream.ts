@@ -100,3 +100,15 @@ export async function* relay(
     if (!settled) await stream.return(undefined as never);
   }
 }
+
+/** What a stream does when it is cut after text reached the caller. */
+export type InterruptMode = 'error' | 'restart';
+
+/** Validates an `onInterrupt` option (shared by `withRetry` and `withFallbacks`). */
+export function checkInterrupt(value: unknown): InterruptMode {
+  if (value === undefined) return 'error';
+  if (value !== 'error' && value !== 'restart') {
+    throw new RangeError(`\`onInterrupt\` must be 'error' or 'restart', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -39,3 +39,13 @@ export function checkFunction(name: string, value: unknown): void {
     throw new TypeError(`\`${name}\` must be a function, got ${show(value)}`);
   }
 }
+
+/** A short, safe picture of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null || typeof value !== 'object') return String(value);
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+}

@@ -6,7 +6,7 @@ import {
   type StreamChunk,
   type Usage,
 } from '../../lib/index.js';
-import type { CallContext } from '../../lib/context.js';
+import { CallContext, type CallParts } from '../../lib/context.js';
 
 /** What one call of a {@link FnLLM} does. */
 export interface Outcome {
@@ -139,6 +139,6 @@ export function manualClock(start = 1_000_000): { now: () => number; advance(ms:
 }
 
 /** A bare call context, as `openCall` makes one, with optional signal and buses. */
-export function callContext(parts: Partial<CallContext> = {}): CallContext {
-  return { signal: undefined, deadlineAt: undefined, attempts: [], buses: [], ...parts };
+export function callContext(parts: Partial<CallParts> = {}): CallContext {
+  return new CallContext({ signal: undefined, deadlineAt: undefined, attempts: [], buses: [], ...parts });
 }

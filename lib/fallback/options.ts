@@ -1,5 +1,5 @@
 import type { LLM } from '../llm.js';
-import type { InterruptMode } from '../retry/config.js';
+import type { InterruptMode } from '../stream.js';
 
 /**
  * Options of `withFallbacks`.

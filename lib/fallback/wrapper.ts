@@ -1,11 +1,14 @@
+import { isLLM } from '../brand.js';
 import { type CallContext, emit, runCallback, throwIfAborted } from '../context.js';
 import { ContentFilterError, FallbackError, LLMError } from '../errors/classes.js';
-import { describeValue, LLM, type LLMRequest, WrapperLLM } from '../llm.js';
-import { checkInterrupt, type InterruptMode } from '../retry/config.js';
+import type { LLM } from '../llm.js';
+import { sequence } from '../middleware/explain.js';
+import { BUILT_IN } from '../middleware/run.js';
+import type { ExplainNode, LLMMiddleware, LLMRequest } from '../middleware/types.js';
 import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
-import { RESET, relay } from '../stream.js';
-import { checkFunction } from '../validate.js';
+import { checkInterrupt, type InterruptMode, RESET, relay } from '../stream.js';
+import { checkFunction, describeValue } from '../validate.js';
 import type { FallbackOptions } from './options.js';
 
 /** The default condition: every `LLMError` but a content-policy refusal, which another model would refuse too. */
@@ -13,57 +16,85 @@ export function fallsBackByDefault(error: unknown): boolean {
   return error instanceof LLMError && !(error instanceof ContentFilterError);
 }
 
-/** `withFallbacks`' wrapper: tries its primary (`inner`), then each of `fallbacks` in order. */
-export class FallbackLLM extends WrapperLLM {
+/**
+ * `fallback(llms, options)`, the middleware `withFallbacks` adds: tries its inner LLM (the
+ * primary), then each of `llms` in order.
+ *
+ * @example
+ * primary.use(fallback([backup], { onFallback: (e, next) => log.info(next.describe()) })); // = primary.withFallbacks([backup], …)
+ */
+export function fallback(llms: readonly LLM[], options?: FallbackOptions): FallbackMiddleware {
+  return new FallbackMiddleware(llms, options);
+}
+
+/** The middleware `fallback()` makes; `fallbacks` (also its `routes`) are the LLMs after the primary. */
+export class FallbackMiddleware implements LLMMiddleware {
+  readonly name = 'fallback';
   readonly fallbacks: readonly LLM[];
+  readonly routes: readonly LLM[];
+  /** @internal */
+  readonly [BUILT_IN] = true;
   readonly #condition: (error: unknown) => boolean;
   readonly #onFallback: FallbackOptions['onFallback'];
   readonly #onInterrupt: InterruptMode;
 
-  constructor(inner: LLM, fallbacks: readonly LLM[], options: FallbackOptions = {}) {
-    super(inner);
+  constructor(fallbacks: readonly LLM[], options: FallbackOptions = {}) {
     if (!Array.isArray(fallbacks) || fallbacks.length === 0) {
       throw new TypeError(`\`fallbacks\` must be a non-empty array of LLMs, got ${describeValue(fallbacks)}`);
     }
     fallbacks.forEach((llm, i) => {
-      if (!(llm instanceof LLM))
-        throw new TypeError(`\`fallbacks[${i}]\` must be an LLM, got ${describeValue(llm)}`);
+      if (!isLLM(llm)) throw new TypeError(`\`fallbacks[${i}]\` must be an LLM, got ${describeValue(llm)}`);
     });
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(`fallback options must be an object, got ${describeValue(options)}`);
     checkFunction('fallbackCondition', options.fallbackCondition);
     checkFunction('onFallback', options.onFallback);
     this.fallbacks = Object.freeze([...fallbacks]);
+    this.routes = this.fallbacks;
     this.#condition = options.fallbackCondition ?? fallsBackByDefault;
     this.#onFallback = options.onFallback;
     this.#onInterrupt = checkInterrupt(options.onInterrupt);
     Object.freeze(this);
   }
 
-  describe(): string {
-    return `fallback(${[this.inner, ...this.fallbacks].map((llm) => llm.describe()).join(', ')})`;
+  describe(inner: string): string {
+    return `fallback(${[inner, ...this.fallbacks.map((llm) => llm.describe())].join(', ')})`;
   }
 
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const chain = [this.inner, ...this.fallbacks];
+  explain(inner: ExplainNode, routes: readonly ExplainNode[]) {
+    return sequence([inner, ...routes]);
+  }
+
+  async wrapAsk(
+    request: LLMRequest,
+    next: (request: LLMRequest) => Promise<Reply>,
+    ctx: CallContext,
+    inner: LLM,
+  ): Promise<Reply> {
     const errors: unknown[] = [];
     for (let i = 0; ; i++) {
       try {
-        return await chain[i]!._ask(request, ctx);
+        return await (i === 0 ? next(request) : ctx.via(this.fallbacks[i - 1]!).ask(request));
       } catch (error) {
-        await this.#next(ctx, chain, i, error, errors);
+        await this.#next(ctx, inner, i, error, errors);
       }
     }
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const chain = [this.inner, ...this.fallbacks];
+  async *wrapStream(
+    request: LLMRequest,
+    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const errors: unknown[] = [];
     for (let i = 0; ; i++) {
-      const stream = chain[i]!._stream(request, ctx);
+      const stream = i === 0 ? next(request) : ctx.via(this.fallbacks[i - 1]!).stream(request);
       let first: IteratorResult<StreamChunk, Reply>;
       try {
         first = await stream.next(); // before the first chunk, a failure falls back invisibly
       } catch (error) {
-        await this.#next(ctx, chain, i, error, errors);
+        await this.#next(ctx, inner, i, error, errors);
         continue;
       }
       if (first.done) return first.value;
@@ -71,26 +102,21 @@ export class FallbackLLM extends WrapperLLM {
         return yield* relay(stream, first.value);
       } catch (error) {
         if (this.#onInterrupt !== 'restart') throw error;
-        await this.#next(ctx, chain, i, error, errors);
+        await this.#next(ctx, inner, i, error, errors);
       }
       yield RESET;
     }
   }
 
-  /** After `chain[i]` failed: resolves when `chain[i + 1]` should be tried, else throws what the caller must see. */
-  async #next(
-    ctx: CallContext,
-    chain: readonly LLM[],
-    i: number,
-    error: unknown,
-    errors: unknown[],
-  ): Promise<void> {
+  /** After LLM `i` failed (0 = the primary): resolves when LLM `i + 1` should be tried, else throws what the caller must see. */
+  async #next(ctx: CallContext, primary: LLM, i: number, error: unknown, errors: unknown[]): Promise<void> {
     throwIfAborted(ctx);
     errors.push(error);
     if (!this.#condition(error)) throw error;
-    const next = chain[i + 1];
+    const next = this.fallbacks[i];
     if (next === undefined) throw new FallbackError(errors, [...ctx.attempts]);
-    emit(ctx, 'fallback', { error, from: chain[i]!.describe(), to: next.describe() });
+    const from = i === 0 ? primary : this.fallbacks[i - 1]!;
+    emit(ctx, 'fallback', { error, from: from.describe(), to: next.describe() });
     const onFallback = this.#onFallback;
     if (onFallback)
       await raceAbort(

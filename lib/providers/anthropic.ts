@@ -74,7 +74,7 @@ export class AnthropicLLM extends ProviderLLM {
       model,
       secrets: secretsOf(this.#client.apiKey, this.#client.authToken, apiKey),
     };
-    Object.freeze(this);
+    if (new.target === AnthropicLLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
   protected async complete(

@@ -76,7 +76,7 @@ export class OpenAILLM extends ProviderLLM {
         maxRetries: 0,
       });
     this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
-    Object.freeze(this);
+    if (new.target === OpenAILLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
   protected async complete(

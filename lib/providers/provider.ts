@@ -66,6 +66,11 @@ export abstract class ProviderLLM extends LLM {
     return `${this.provider}:${this.model}`;
   }
 
+  /** @internal This provider's default time limits, for `explain()`. */
+  override _limits(): TimeoutOptions {
+    return this.#defaults;
+  }
+
   /** The SDK's JSON call. */
   protected abstract complete(
     request: LLMRequest,

@@ -1,9 +1,7 @@
 import { checkDuration, checkFunction, checkInteger, checkNumber } from '../validate.js';
 import { BackoffStrategy, type BackoffSettings } from './backoff.js';
-import { checkMatchers, type ErrorMatcher } from './matchers.js';
-
-/** What a stream does when it is cut after text reached the caller. */
-export type InterruptMode = 'error' | 'restart';
+import { checkMatchers, type ErrorMatcher } from '../errors/matchers.js';
+import { checkInterrupt, type InterruptMode } from '../stream.js';
 
 /**
  * Options of `withRetry`. All durations are in ms.
@@ -97,13 +95,4 @@ export function resolveRetryConfig(input: RetryConfig | number | undefined): Res
     onInterrupt: checkInterrupt(config.onInterrupt),
     random: config.random ?? Math.random,
   });
-}
-
-/** Validates an `onInterrupt` option (shared by `withRetry` and `withFallbacks`). */
-export function checkInterrupt(value: unknown): InterruptMode {
-  if (value === undefined) return 'error';
-  if (value !== 'error' && value !== 'restart') {
-    throw new RangeError(`\`onInterrupt\` must be 'error' or 'restart', got ${JSON.stringify(value)}`);
-  }
-  return value;
 }

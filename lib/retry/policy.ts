@@ -4,7 +4,7 @@ import { raceAbort, sleep } from '../sleep.js';
 import type { Provider } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ResolvedRetryConfig } from './config.js';
-import { matchesAny } from './matchers.js';
+import { matchesAny } from '../errors/matchers.js';
 
 /** Whether the config retries this error: stopOn → retryCondition → retryOn → the error's own `retryable`. */
 export function isRetryable(config: ResolvedRetryConfig, error: unknown): boolean {

@@ -1,10 +1,13 @@
 import pRetry from 'p-retry';
 import { type CallContext, throwIfAborted } from '../context.js';
-import { type LLM, type LLMRequest, WrapperLLM } from '../llm.js';
+import type { LLM } from '../llm.js';
+import { BUILT_IN } from '../middleware/run.js';
+import type { ExplainNode, ExplainOptions, LLMMiddleware, LLMRequest } from '../middleware/types.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { RESET, relay } from '../stream.js';
 import { type ResolvedRetryConfig, type RetryConfig, resolveRetryConfig } from './config.js';
-import { afterFailure } from './policy.js';
+import { explainRetry } from './explain.js';
+import { afterFailure, type RetryTarget } from './policy.js';
 
 /**
  * Carries an attempt's failure through p-retry untouched: p-retry gives up at once on a bare
@@ -17,30 +20,54 @@ class Failed extends Error {
   }
 }
 
-/** `withRetry`'s wrapper: retries its inner LLM per a {@link RetryConfig}, on `ask` and on `stream`. */
-export class RetryLLM extends WrapperLLM {
-  readonly config: ResolvedRetryConfig;
+type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
 
-  constructor(inner: LLM, config?: RetryConfig | number) {
-    super(inner);
+/**
+ * `retry(config)`, the middleware `withRetry` adds: retries its inner LLM per a
+ * {@link RetryConfig}, on `ask` and on `stream`. A number is `maxRetries`.
+ *
+ * @example
+ * llm.use(retry({ maxRetries: 3, backoffStrategy: 'jitter' })); // = llm.withRetry({ … })
+ */
+export function retry(config?: RetryConfig | number): RetryMiddleware {
+  return new RetryMiddleware(config);
+}
+
+/** The middleware `retry()` makes; `config` is its resolved, frozen configuration. */
+export class RetryMiddleware implements LLMMiddleware {
+  readonly name = 'retry';
+  readonly config: ResolvedRetryConfig;
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  constructor(config?: RetryConfig | number) {
     this.config = resolveRetryConfig(config);
     Object.freeze(this);
   }
 
-  describe(): string {
-    return `retry(${this.inner.describe()} ×${this.config.maxRetries + 1})`;
+  describe(inner: string): string {
+    return `retry(${inner} ×${this.config.maxRetries + 1})`;
   }
 
-  _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    return this.#attempts(ctx, [], 0, () => this.inner._ask(request, ctx));
+  explain(inner: ExplainNode, _routes: readonly ExplainNode[], _options: ExplainOptions) {
+    return explainRetry(this.config, inner);
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+  wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return this.#attempts(ctx, inner, [], 0, () => next(request));
+  }
+
+  async *wrapStream(
+    request: LLMRequest,
+    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const errors: unknown[] = [];
     for (let used = 0; ;) {
       // Connecting and pulling the first chunk happen inside the retry scope: failures there stay invisible.
-      const { stream, first, attempt } = await this.#attempts(ctx, errors, used, async (n) => {
-        const stream = this.inner._stream(request, ctx);
+      const { stream, first, attempt } = await this.#attempts(ctx, inner, errors, used, async (n) => {
+        const stream = next(request);
         return { stream, first: await stream.next(), attempt: n };
       });
       used = attempt;
@@ -50,7 +77,7 @@ export class RetryLLM extends WrapperLLM {
       } catch (error) {
         if (this.config.onInterrupt !== 'restart') throw error;
         errors.push(error);
-        await afterFailure(this.config, this, ctx, error, attempt, errors);
+        await afterFailure(this.config, inner, ctx, error, attempt, errors);
       }
       yield RESET;
     }
@@ -63,6 +90,7 @@ export class RetryLLM extends WrapperLLM {
    */
   async #attempts<T>(
     ctx: CallContext,
+    target: RetryTarget,
     errors: unknown[],
     used: number,
     run: (attempt: number) => Promise<T>,
@@ -73,7 +101,7 @@ export class RetryLLM extends WrapperLLM {
     } catch (error) {
       errors.push(error);
       // Resolves only when another attempt should start (after the delay); otherwise throws the outcome.
-      await afterFailure(this.config, this, ctx, error, used + 1, errors);
+      await afterFailure(this.config, target, ctx, error, used + 1, errors);
     }
     const done = used + 1;
     try {
@@ -93,7 +121,7 @@ export class RetryLLM extends WrapperLLM {
           onFailedAttempt: async ({ error, attemptNumber }) => {
             const failure = (error as Failed).failure;
             errors.push(failure);
-            await afterFailure(this.config, this, ctx, failure, done + attemptNumber, errors);
+            await afterFailure(this.config, target, ctx, failure, done + attemptNumber, errors);
           },
         },
       );

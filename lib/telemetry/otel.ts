@@ -8,7 +8,8 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
-import { describeValue, type LLMRequest } from '../llm.js';
+import type { LLMRequest } from '../middleware/types.js';
+import { describeValue } from '../validate.js';
 import type { Attempt, Provider, Reply } from '../types.js';
 import type { LLMEvents } from './events.js';
 

@@ -1,5 +1,4 @@
 import mitt from 'mitt';
-import type { CallContext } from '../context.js';
 import { LLMError } from '../errors/classes.js';
 import type { Reply } from '../types.js';
 import { collectCircuitOpen, type Counters } from './counters.js';
@@ -43,28 +42,24 @@ export class CallRecorder {
     this.#span?.succeed(reply);
   }
 
-  /** The call threw `error`: a failure, or a cancellation if it is the caller's own abort. */
-  fail(error: unknown, ctx: CallContext): void {
+  /** The call failed with `error` (the caller's own abort is a cancellation, not this). */
+  fail(error: unknown): void {
     this.#onEnd();
     const c = this.#counters;
     c.inFlight--;
     collectCircuitOpen(error, (this.#blocks ??= new Set()));
     c.circuitBreaker.blocks += this.#blocks.size;
-    if (isCancellation(error, ctx)) {
-      c.cancelled++;
-      this.#span?.cancel();
-      return;
-    }
     c.failures++;
     c.latency.add(Date.now() - this.#startedAt);
     this.#span?.fail(error);
   }
 
-  /** The consumer left the stream before its end. */
-  cancel(): void {
+  /** The caller aborted (with `error`, its reason), or the consumer left the stream before its end. */
+  cancel(error?: unknown): void {
     this.#onEnd();
     const c = this.#counters;
     c.inFlight--;
+    if (error !== undefined) collectCircuitOpen(error, (this.#blocks ??= new Set()));
     c.cancelled++;
     c.circuitBreaker.blocks += this.#blocks?.size ?? 0;
     this.#span?.cancel();
@@ -102,9 +97,4 @@ export class CallRecorder {
   #blocked(error: unknown): void {
     if (error instanceof LLMError && error.kind === 'circuit_open') (this.#blocks ??= new Set()).add(error);
   }
-}
-
-/** The caller's abort (its own reason), as opposed to the deadline's `TimeoutError` or a failure. */
-function isCancellation(error: unknown, ctx: CallContext): boolean {
-  return ctx.signal?.aborted === true && error === ctx.signal.reason && !(error instanceof LLMError);
 }

@@ -1,53 +1,76 @@
 import { type CallContext, emit, throwIfAborted } from '../../context.js';
-import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.js';
+import type { LLM } from '../../llm.js';
+import { BUILT_IN } from '../../middleware/run.js';
+import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import { raceAbort } from '../../sleep.js';
 import type { Reply, StreamChunk } from '../../types.js';
+import { describeValue } from '../../validate.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
 import { type CacheOptions, ResponseCache } from './store.js';
 
 /**
- * `withCache`'s wrapper: answers from a {@link ResponseCache} when it can, and stores the
- * complete replies of its inner LLM otherwise. A failed call, or a stream that was cut or
- * left early, stores nothing. A hit makes no request: its reply has `attempts: []` (the
- * call's history: no request was made) and a `cacheHit` event says so.
+ * `cache(responses | options)`, the middleware `withCache` adds: answers from a
+ * {@link ResponseCache} when it can, and stores the complete replies of its inner LLM
+ * otherwise. A failed call, or a stream that was cut or left early, stores nothing. A hit
+ * makes no request: its reply has `attempts: []` (the call's history: no request was made)
+ * and a `cacheHit` event says so.
+ *
+ * @example
+ * const shared = new ResponseCache({ ttl: 60_000 });
+ * a.use(cache(shared)); // = a.withCache(shared)
  */
-export class CacheLLM extends WrapperLLM {
-  readonly cache: ResponseCache;
+export function cache(responses: ResponseCache | CacheOptions = {}): CacheMiddleware {
+  if (typeof responses !== 'object' || responses === null) {
+    throw new TypeError(
+      `\`withCache\` takes a ResponseCache or cache options, got ${describeValue(responses)}`,
+    );
+  }
+  return new CacheMiddleware(responses instanceof ResponseCache ? responses : new ResponseCache(responses));
+}
 
-  constructor(inner: LLM, cache: ResponseCache | CacheOptions = {}) {
-    super(inner);
-    if (typeof cache !== 'object' || cache === null) {
-      throw new TypeError(
-        `\`withCache\` takes a ResponseCache or cache options, got ${describeValue(cache)}`,
-      );
-    }
-    this.cache = cache instanceof ResponseCache ? cache : new ResponseCache(cache);
+/** The middleware `cache()` makes; `cache` is its (possibly shared) store of replies. */
+export class CacheMiddleware implements LLMMiddleware {
+  readonly name = 'cache';
+  readonly cache: ResponseCache;
+  readonly guards: readonly ResponseCache[];
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  constructor(responses: ResponseCache) {
+    this.cache = responses;
+    this.guards = Object.freeze([responses]);
     Object.freeze(this);
   }
 
-  describe(): string {
-    return `cache(${this.inner.describe()})`;
+  /** A hit makes no request; the worst case is a miss. */
+  explain(inner: ExplainNode) {
+    return { ...inner, children: [inner] };
   }
 
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
+  async wrapAsk(
+    request: LLMRequest,
+    next: (request: LLMRequest) => Promise<Reply>,
+    ctx: CallContext,
+    inner: LLM,
+  ): Promise<Reply> {
     throwIfAborted(ctx);
-    const keyed = cacheRequest(this.provider, this.model, request);
+    const keyed = cacheRequest(inner.provider, inner.model, request);
     const key = cacheKey(keyed);
     const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
     if (pending) {
       const shared = await raceAbort(pending, ctx.signal);
       this.cache._count(shared !== undefined);
-      if (shared) return this.#hit(ctx, key, shared);
-      emit(ctx, 'cacheMiss', this.#event(key));
+      if (shared) return hit(ctx, inner, key, shared);
+      emit(ctx, 'cacheMiss', event(inner, key));
     } else {
       const stored = this.cache._lookup(key);
-      if (stored) return this.#hit(ctx, key, stored);
-      emit(ctx, 'cacheMiss', this.#event(key));
+      if (stored) return hit(ctx, inner, key, stored);
+      emit(ctx, 'cacheMiss', event(inner, key));
     }
     const settle = this.cache.coalesce && !pending ? this.cache._lead(key) : undefined;
     let stored: Reply | undefined;
     try {
-      const reply = await this.inner._ask(request, ctx);
+      const reply = await next(request);
       stored = this.#store(ctx, key, keyed, reply);
       return reply;
     } finally {
@@ -55,26 +78,26 @@ export class CacheLLM extends WrapperLLM {
     }
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
+  async *wrapStream(
+    request: LLMRequest,
+    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
     throwIfAborted(ctx);
-    const keyed = cacheRequest(this.provider, this.model, request);
+    const keyed = cacheRequest(inner.provider, inner.model, request);
     const key = cacheKey(keyed);
     const stored = this.cache._lookup(key);
     if (stored) {
-      const reply = this.#hit(ctx, key, stored);
+      const reply = hit(ctx, inner, key, stored);
       for (const text of chunksOf(reply.text)) yield { type: 'text', text };
       return reply;
     }
-    emit(ctx, 'cacheMiss', this.#event(key));
+    emit(ctx, 'cacheMiss', event(inner, key));
     // Reached only when the inner stream returns its reply: a cut or an early exit never stores.
-    const reply = yield* this.inner._stream(request, ctx);
+    const reply = yield* next(request);
     this.#store(ctx, key, keyed, reply);
     return reply;
-  }
-
-  #hit(ctx: CallContext, key: string, stored: Reply): Reply {
-    emit(ctx, 'cacheHit', this.#event(key));
-    return { ...stored, attempts: ctx.attempts };
   }
 
   #store(ctx: CallContext, key: string, keyed: CacheRequest, reply: Reply): Reply | undefined {
@@ -87,10 +110,15 @@ export class CacheLLM extends WrapperLLM {
       return undefined;
     }
   }
+}
 
-  #event(key: string) {
-    return { key, model: this.model, provider: this.provider };
-  }
+function hit(ctx: CallContext, inner: LLM, key: string, stored: Reply): Reply {
+  emit(ctx, 'cacheHit', event(inner, key));
+  return { ...stored, attempts: ctx.attempts };
+}
+
+function event(inner: LLM, key: string) {
+  return { key, model: inner.model, provider: inner.provider };
 }
 
 /** A cached text as stream chunks: one per word with the whitespace before it; joined, the exact text. */

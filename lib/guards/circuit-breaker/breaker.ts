@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit } from '../../context.js';
 import { CircuitOpenError } from '../../errors/classes.js';
-import { matchesAny } from '../../retry/matchers.js';
+import { matchesAny } from '../../errors/matchers.js';
 import type { Provider } from '../../types.js';
 import { LOCAL, type Local, StoreLink } from '../store/link.js';
 import type { SharedCircuit, SharedCircuitView, StoreStatusChange } from '../store/types.js';

@@ -6,7 +6,7 @@ import {
   StreamInterruptedError,
   TimeoutError,
 } from '../../errors/classes.js';
-import { checkMatchers, type ErrorMatcher } from '../../retry/matchers.js';
+import { checkMatchers, type ErrorMatcher } from '../../errors/matchers.js';
 import { checkDuration, checkFunction, checkInteger } from '../../validate.js';
 import { checkStoreOptions, type StateStore, type StoreErrorPolicy } from '../store/types.js';
 

@@ -1,60 +1,78 @@
 import type { CallContext } from '../../context.js';
-import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.js';
+import type { LLM } from '../../llm.js';
+import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import type { LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
-import { type BreakerOutcome, CircuitBreaker } from './breaker.js';
+import { describeValue } from '../../validate.js';
+import { type BreakerPermit, CircuitBreaker } from './breaker.js';
 import type { CircuitBreakerOptions } from './options.js';
 
 /**
- * `withCircuitBreaker`'s wrapper: asks its breaker before each call, tells it how the call
- * ended. A stream succeeds when it completes and fails when it errors (before or after its
- * first chunk); a consumer that leaves early counts as neither, and frees its probe slot.
+ * `circuitBreaker(breaker | options)`, the middleware `withCircuitBreaker` adds: asks its
+ * breaker before each call, tells it how the call ended. A stream succeeds when it completes
+ * and fails when it errors (before or after its first chunk); a consumer that leaves early
+ * counts as neither, and frees its probe slot. Options make a private breaker, named
+ * `defaultName` (what `withCircuitBreaker` passes: the guarded LLM's `describe()`) unless named.
+ *
+ * @example
+ * const shared = new CircuitBreaker({ failureThreshold: 3 });
+ * a.use(circuitBreaker(shared)); b.use(circuitBreaker(shared)); // = a.withCircuitBreaker(shared) …
  */
-export class CircuitBreakerLLM extends WrapperLLM {
-  readonly breaker: CircuitBreaker;
+export function circuitBreaker(
+  breaker?: CircuitBreaker | CircuitBreakerOptions,
+  defaultName?: string,
+): CircuitBreakerMiddleware {
+  if (breaker instanceof CircuitBreaker) return new CircuitBreakerMiddleware(breaker);
+  if (breaker === undefined || (typeof breaker === 'object' && breaker !== null))
+    return new CircuitBreakerMiddleware(
+      new CircuitBreaker(defaultName === undefined ? { ...breaker } : { name: defaultName, ...breaker }),
+    );
+  throw new TypeError(
+    `withCircuitBreaker takes a CircuitBreaker or CircuitBreakerOptions, got ${describeValue(breaker)}`,
+  );
+}
 
-  constructor(inner: LLM, breaker?: CircuitBreaker | CircuitBreakerOptions) {
-    super(inner);
-    if (breaker instanceof CircuitBreaker) this.breaker = breaker;
-    else if (breaker === undefined || (typeof breaker === 'object' && breaker !== null))
-      this.breaker = new CircuitBreaker({ name: inner.describe(), ...breaker });
-    else
-      throw new TypeError(
-        `withCircuitBreaker takes a CircuitBreaker or CircuitBreakerOptions, got ${describeValue(breaker)}`,
-      );
+/** The middleware `circuitBreaker()` makes; `breaker` is its (possibly shared) circuit. */
+export class CircuitBreakerMiddleware implements LLMMiddleware {
+  readonly name = 'breaker';
+  readonly breaker: CircuitBreaker;
+  readonly guards: readonly CircuitBreaker[];
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  constructor(breaker: CircuitBreaker) {
+    this.breaker = breaker;
+    this.guards = Object.freeze([breaker]);
     Object.freeze(this);
   }
 
-  describe(): string {
-    return `breaker(${this.inner.describe()})`;
-  }
-
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const entered = this.breaker._enter(ctx, this);
+  async wrapAsk(
+    request: LLMRequest,
+    next: (request: LLMRequest) => Promise<Reply>,
+    ctx: CallContext,
+    inner: LLM,
+  ): Promise<Reply> {
+    const entered = this.breaker._enter(ctx, inner);
     const permit = entered instanceof Promise ? await entered : entered; // no await with an in-memory state
-    let reply: Reply;
-    try {
-      reply = await this.inner._ask(request, ctx);
-    } catch (error) {
-      this.breaker._settle(permit, this.breaker._outcomeOf(error, ctx), ctx);
-      throw error;
-    }
-    this.breaker._settle(permit, 'success', ctx);
-    return reply;
+    return settleAsk(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
   }
 
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const entered = this.breaker._enter(ctx, this);
+  async *wrapStream(
+    request: LLMRequest,
+    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
+    const entered = this.breaker._enter(ctx, inner);
     const permit = entered instanceof Promise ? await entered : entered;
-    let outcome: BreakerOutcome = 'neutral'; // stays so when the consumer leaves early
-    try {
-      const reply = yield* this.inner._stream(request, ctx);
-      outcome = 'success';
-      return reply;
-    } catch (error) {
-      outcome = this.breaker._outcomeOf(error, ctx);
-      throw error;
-    } finally {
-      this.breaker._settle(permit, outcome, ctx);
-    }
+    return yield* settleStream(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
+  }
+
+  /** Success counts as one; a failure per `countOn` (never after an abort); a cancellation as neither. */
+  #settle(permit: BreakerPermit, outcome: Outcome, ctx: CallContext): void {
+    const { breaker } = this;
+    if (outcome.type === 'success') breaker._settle(permit, 'success', ctx);
+    else if (outcome.type === 'failure') breaker._settle(permit, breaker._outcomeOf(outcome.error, ctx), ctx);
+    else breaker._settle(permit, 'neutral', ctx);
   }
 }

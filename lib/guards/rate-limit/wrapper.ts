@@ -1,74 +1,99 @@
 import type { CallContext } from '../../context.js';
-import { describeValue, type LLM, type LLMRequest, WrapperLLM } from '../../llm.js';
-import type { Provider, Reply, StreamChunk } from '../../types.js';
+import type { LLM } from '../../llm.js';
+import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
+import type { Reply, StreamChunk } from '../../types.js';
+import { describeValue } from '../../validate.js';
 import { type RateLimitTicket, RateLimiter } from './limiter.js';
 import type { RateLimiterOptions } from './options.js';
 
-/**
- * `withRateLimit`'s wrapper: takes a slot from its limiter before each call (waiting if need be),
- * listens to the provider's rate-limit headers during it, and reconciles the token estimate
- * with the reply's `usage` after it. Inside `withRetry`, every attempt takes a slot; outside,
- * the whole call takes one.
- */
-export class RateLimitLLM extends WrapperLLM {
-  readonly limiter: RateLimiter;
-  /** Follows only the headers of the provider this wrapper fronts. */
-  readonly #onHeaders = (provider: Provider, headers: Headers): void => {
-    if (provider === this.provider) this.limiter.observeHeaders(provider, headers);
-  };
+type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
 
-  constructor(inner: LLM, limiter: RateLimiter | RateLimiterOptions) {
-    super(inner);
-    if (limiter instanceof RateLimiter) this.limiter = limiter;
-    else if (typeof limiter === 'object' && limiter !== null) this.limiter = new RateLimiter(limiter);
-    else
-      throw new TypeError(
-        `withRateLimit takes a RateLimiter or RateLimiterOptions, got ${describeValue(limiter)}`,
-      );
+/**
+ * `rateLimit(limiter | options)`, the middleware `withRateLimit` adds: takes a slot from its
+ * limiter before each call (waiting if need be), listens to the provider's rate-limit headers
+ * during it, and reconciles the token estimate with the reply's `usage` after it. Inside a
+ * retry, every attempt takes a slot; outside, the whole call takes one.
+ *
+ * @example
+ * const quota = new RateLimiter({ requestsPerMinute: 60 });
+ * a.use(rateLimit(quota)); b.use(rateLimit(quota)); // = a.withRateLimit(quota) …
+ */
+export function rateLimit(limiter: RateLimiter | RateLimiterOptions): RateLimitMiddleware {
+  if (limiter instanceof RateLimiter) return new RateLimitMiddleware(limiter);
+  if (typeof limiter === 'object' && limiter !== null)
+    return new RateLimitMiddleware(new RateLimiter(limiter));
+  throw new TypeError(
+    `withRateLimit takes a RateLimiter or RateLimiterOptions, got ${describeValue(limiter)}`,
+  );
+}
+
+/** The middleware `rateLimit()` makes; `limiter` is its (possibly shared) quota. */
+export class RateLimitMiddleware implements LLMMiddleware {
+  readonly name = 'ratelimit';
+  readonly limiter: RateLimiter;
+  readonly guards: readonly RateLimiter[];
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  constructor(limiter: RateLimiter) {
+    this.limiter = limiter;
+    this.guards = Object.freeze([limiter]);
     Object.freeze(this);
   }
 
-  describe(): string {
-    return `ratelimit(${this.inner.describe()})`;
-  }
-
-  async _ask(request: LLMRequest, ctx: CallContext): Promise<Reply> {
-    const ticket = await this.#admit(request, ctx);
-    const reply = await this.inner._ask(request, this.#listening(ctx));
-    reconcile(ticket, reply);
-    return reply;
-  }
-
-  async *_stream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const ticket = await this.#admit(request, ctx);
-    const reply = yield* this.inner._stream(request, this.#listening(ctx));
-    reconcile(ticket, reply);
-    return reply;
-  }
-
-  async #admit(request: LLMRequest, ctx: CallContext): Promise<RateLimitTicket> {
-    const tokens = await this.limiter._estimate(request, this);
-    return this.limiter._acquire(tokens, ctx, this);
-  }
-
-  /** The context for the inner call, listening to headers (after any outer listener) when the limiter wants them. */
-  #listening(ctx: CallContext): CallContext {
-    if (!this.limiter.options.respectProviderHeaders) return ctx;
-    const outer = ctx.onHeaders;
-    const mine = this.#onHeaders;
+  /** A call may first wait in the queue, up to `maxWait`. */
+  explain(inner: ExplainNode) {
+    const { maxWait } = this.limiter.options;
     return {
-      ...ctx,
-      onHeaders: outer
-        ? (provider, headers) => {
-            outer(provider, headers);
-            mine(provider, headers);
-          }
-        : mine,
+      maxRequests: inner.maxRequests,
+      worstCaseMs: inner.worstCaseMs + maxWait,
+      ...(inner.reason === undefined ? {} : { reason: inner.reason }),
+      formula: `queue ≤ ${maxWait} ms + ${inner.worstCaseMs} ms`,
+      children: [inner],
     };
+  }
+
+  async wrapAsk(
+    request: LLMRequest,
+    next: Next<Promise<Reply>>,
+    ctx: CallContext,
+    inner: LLM,
+  ): Promise<Reply> {
+    const ticket = await this.#admit(request, ctx, inner);
+    return settleAsk(next(request, this.#listening(ctx, inner)), ctx, (outcome) =>
+      reconcile(ticket, outcome),
+    );
+  }
+
+  async *wrapStream(
+    request: LLMRequest,
+    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
+    const ticket = await this.#admit(request, ctx, inner);
+    const chunks = next(request, this.#listening(ctx, inner));
+    return yield* settleStream(chunks, ctx, (outcome) => reconcile(ticket, outcome));
+  }
+
+  async #admit(request: LLMRequest, ctx: CallContext, inner: LLM): Promise<RateLimitTicket> {
+    const tokens = await this.limiter._estimate(request, inner);
+    return this.limiter._acquire(tokens, ctx, inner);
+  }
+
+  /** The call for the inner LLM, listening to its provider's headers when the limiter wants them. */
+  #listening(ctx: CallContext, inner: LLM): CallContext {
+    if (!this.limiter.options.respectProviderHeaders) return ctx;
+    const { limiter } = this;
+    return ctx.withHeaders((provider, headers) => {
+      if (provider === inner.provider) limiter.observeHeaders(provider, headers);
+    });
   }
 }
 
 /** A reply without usage (some OpenAI-compatible servers send none) keeps its estimate. */
-function reconcile(ticket: RateLimitTicket, reply: Reply): void {
-  if (reply.usage.totalTokens > 0) ticket.reconcile(reply.usage.totalTokens);
+function reconcile(ticket: RateLimitTicket, outcome: Outcome): void {
+  if (outcome.type === 'success' && outcome.reply.usage.totalTokens > 0)
+    ticket.reconcile(outcome.reply.usage.totalTokens);
 }

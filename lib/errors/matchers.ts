@@ -1,4 +1,4 @@
-import { LLMError } from '../errors/classes.js';
+import { LLMError } from './classes.js';
 
 /** A class (ours, an SDK's, a built-in) matched with `instanceof` along the `cause` chain. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
