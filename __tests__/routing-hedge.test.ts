@@ -1,6 +1,7 @@
 import {
   CircuitBreaker,
   createEventBus,
+  FallbackError,
   type LLMEvents,
   route,
   ServerError,
@@ -213,5 +214,30 @@ describe('route() hedging (stream)', () => {
     );
     expect(first.value).toBe('one');
     await expect(stream.finalReply()).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('route() explain()', () => {
+  it('counts every member once (its own retries included): hedging starts them sooner, never more of them', async () => {
+    const fail = { delayMs: 300, error: down() };
+    const a = new ScriptLLM('a', [fail]);
+    const b = new ScriptLLM('b', [fail]);
+    const c = new ScriptLLM('c', [fail]);
+    const llm = route(
+      [a.withRetry({ maxRetries: 1, initialDelay: 50, backoffStrategy: 'fixed', jitter: false }), b, c],
+      {
+        hedge: { after: 100, maxExtra: 2 },
+      },
+    );
+    const figures = llm.explain({ timeout: 1_000 });
+    expect(figures).toMatchObject({ maxRequests: 4 });
+    expect(figures.tree.formula).toBe(
+      '3 members, each tried at most once; hedged: at most 3 in flight at once',
+    );
+    const started = Date.now();
+    const { error } = await settle(llm.ask('hi', { timeout: 1_000 }));
+    expect(error).toBeInstanceOf(FallbackError);
+    expect((error as FallbackError).attempts).toHaveLength(4); // the worst case, reached
+    expect(Date.now() - started).toBeLessThanOrEqual(figures.worstCaseMs);
   });
 });

@@ -10,6 +10,7 @@ import {
   type LLM,
   OpenAILLM,
   route,
+  Telemetry,
   TimeoutError,
 } from '../lib/index.js';
 import { FaultServer, faultModel } from '../lib/testing/index.js';
@@ -130,6 +131,28 @@ describe('route() hedging on the wire', () => {
     expect(breaker.state).toBe('open');
     for (let i = 0; i < 5; i++) await llm.ask('hi');
     expect(relay.requests(broken)).toHaveLength(1);
+  });
+});
+
+describe('route() in the chain', () => {
+  it('healthCheck() and Telemetry see every member and the breakers in front of them', async () => {
+    const breaker = new CircuitBreaker({ name: 'primary-circuit' });
+    const telemetry = new Telemetry();
+    const llm = route([openai('gpt-4o').withCircuitBreaker(breaker), anthropic('claude-haiku-4-5')], {
+      strategy: 'round-robin',
+    }).withTelemetry(telemetry);
+    const health = await llm.healthCheck({ timeout: 5_000 });
+    expect(health.map((h) => [h.llm, h.reachable, h.breaker])).toEqual([
+      ['openai:gpt-4o', true, 'closed'],
+      ['anthropic:claude-haiku-4-5', true, undefined],
+    ]);
+    for (let i = 0; i < 4; i++) await llm.ask('hi');
+    const metrics = telemetry.getMetrics();
+    expect(metrics.breakers.map((b) => b.name)).toEqual(['primary-circuit']);
+    expect(metrics.routes).toEqual({
+      'breaker(openai:gpt-4o)': { requests: 2, share: 0.5 },
+      'anthropic:claude-haiku-4-5': { requests: 2, share: 0.5 },
+    });
   });
 });
 

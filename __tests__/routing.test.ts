@@ -4,8 +4,9 @@ import {
   createEventBus,
   FallbackError,
   type LLM,
+  MiddlewareLLM,
   route,
-  RouteLLM,
+  RouteMiddleware,
   type RouteOptions,
   ServerError,
 } from '../lib/index.js';
@@ -206,12 +207,13 @@ describe('route() strategies', () => {
   it('is an LLM like any other: composes, describes itself, reports its members', async () => {
     const a = new FnLLM('a', (n) => (n === 1 ? { error: down() } : {}));
     const llm = route([a, new FnLLM('b')], { strategy: 'latency', hedge: { after: 'p95' } });
-    expect(llm).toBeInstanceOf(RouteLLM);
+    expect(llm).toBeInstanceOf(MiddlewareLLM);
+    expect(llm.middleware).toBeInstanceOf(RouteMiddleware);
     expect(llm.withRetry(2).describe()).toBe('retry(route[latency, hedge p95](openai:a, openai:b) ×3)');
     expect((await llm.withRetry(2).ask('x')).model).toBe('b');
-    const [ra, rb] = (llm as RouteLLM).memberStats();
-    expect(ra).toMatchObject({ llm: 'openai:a', requests: 1, successRate: 0 });
-    expect(rb).toMatchObject({ llm: 'openai:b', requests: 1, successRate: 1 });
+    const [ra, rb] = llm.middleware.memberStats();
+    expect(ra).toMatchObject({ member: 0, requests: 1, successRate: 0 });
+    expect(rb).toMatchObject({ member: 1, requests: 1, successRate: 1 });
   });
 });
 
