@@ -1,9 +1,11 @@
 import {
+  type AskNext,
   CircuitBreaker,
   ContentFilterError,
   createEventBus,
   FallbackError,
   type LLM,
+  type LLMRequest,
   MiddlewareLLM,
   route,
   RouteMiddleware,
@@ -214,6 +216,32 @@ describe('route() strategies', () => {
     const [ra, rb] = llm.middleware.memberStats();
     expect(ra).toMatchObject({ member: 0, requests: 1, successRate: 0 });
     expect(rb).toMatchObject({ member: 1, requests: 1, successRate: 1 });
+  });
+});
+
+describe('route() in a chain', () => {
+  it('composes with fallbacks and with a user layer, in either order', async () => {
+    const a = new FnLLM('a', () => ({ error: down() }));
+    const b = new FnLLM('b', () => ({ error: down() }));
+    const c = new FnLLM('c', () => ({ text: 'from c' }));
+    const seen: string[] = [];
+    const tag = { name: 'tag', wrapAsk: async (r: LLMRequest, next: AskNext) => (seen.push('tag'), next(r)) };
+    const outer = route([a, b]).withFallbacks([c]).use(tag);
+    expect((await outer.ask('x')).text).toBe('from c');
+    expect(outer.describe()).toBe('tag(fallback(route[priority](openai:a, openai:b), openai:c))');
+    const inner = route([a.use(tag), c]);
+    expect((await inner.ask('x')).text).toBe('from c');
+    expect(seen).toEqual(['tag', 'tag']);
+  });
+
+  it('types its options', () => {
+    const a = new FnLLM('a');
+    // @ts-expect-error: not a strategy
+    expect(() => route([a], { strategy: 'fastest' })).toThrow(TypeError);
+    // @ts-expect-error: `after` is ms or 'p95'
+    expect(() => route([a], { hedge: { after: 'p99' } })).toThrow(TypeError);
+    // @ts-expect-error: `hedge` needs `after`
+    expect(() => route([a], { hedge: { maxExtra: 2 } })).toThrow(TypeError);
   });
 });
 
