@@ -19,6 +19,8 @@ export interface HedgingCounts {
   readonly delayMs: number;
   /** (b)'s `firstChunkTimeout`, in ms. */
   readonly firstChunkTimeoutMs: number;
+  /** Calls per row in each block; the rows take turns block by block. */
+  readonly block: number;
 }
 
 const SEED = 20_261_201;
@@ -107,66 +109,62 @@ const ROWS: readonly Row[] = [
 
 interface Measured {
   readonly row: Row;
-  readonly label: string;
-  readonly ttfc: number[];
+  readonly stack: Stack;
   readonly requests: Counted['requests'];
-  readonly failed: number;
-  readonly seconds: number;
+  readonly ttfc: number[];
+  failed: number;
+  seconds: number;
 }
 
-async function runRow(
-  row: Row,
-  baseURL: string,
-  up: Omit<Upstream, 'baseURL'>,
-  counts: HedgingCounts,
-): Promise<Measured> {
-  const counted = countingFetch({ baseURL, ...up }, counts, row.faults);
-  const stack = row.build({ baseURL, ...up, fetch: counted.fetch }, counts);
-  const expected = Array.from({ length: CHUNKS }, (_, i) => (i === 0 ? 'w1' : ` w${i + 1}`)).join('');
-  const ttfc: number[] = [];
-  let failed = 0;
+const EXPECTED = Array.from({ length: CHUNKS }, (_, i) => (i === 0 ? 'w1' : ` w${i + 1}`)).join('');
+
+/** Calls `from` … `to - 1` through one row's stack, `concurrency` at a time. */
+async function runBlock(m: Measured, from: number, to: number, concurrency: number): Promise<void> {
   const start = performance.now();
-  await pool(counts.calls, counts.concurrency, async (i) => {
+  await pool(to - from, concurrency, async (k) => {
     const t0 = performance.now();
     let first = NaN;
     try {
-      const text = await stack.stream(`Hedging req-${i}: count to ${CHUNKS}.`, () => {
+      const text = await m.stack.stream(`Hedging req-${from + k}: count to ${CHUNKS}.`, () => {
         if (Number.isNaN(first)) first = performance.now() - t0;
       });
-      if (text !== expected) throw new Error(`wrong text ${JSON.stringify(text)}`);
-      ttfc.push(first);
+      if (text !== EXPECTED) throw new Error(`wrong text ${JSON.stringify(text)}`);
+      m.ttfc.push(first);
     } catch {
-      failed++;
+      m.failed++;
     }
   });
-  return {
-    row,
-    label: stack.label,
-    ttfc,
-    requests: counted.requests,
-    failed,
-    seconds: (performance.now() - start) / 1000,
-  };
+  m.seconds += (performance.now() - start) / 1000;
 }
 
-/** Runs every row, one after the other, against the fault server at `baseURL`. */
+/**
+ * Runs every row against the fault server at `baseURL`, interleaved in blocks of `block` calls in
+ * a rotating order, so that drift in the machine's load spreads evenly over the rows.
+ */
 export async function runHedging(
   baseURL: string,
   up: Omit<Upstream, 'baseURL' | 'fetch'>,
   counts: HedgingCounts,
   log: (line: string) => void,
 ): Promise<SectionResult> {
-  const runs: Measured[] = [];
-  for (const row of ROWS) {
-    const m = await runRow(row, baseURL, up, counts);
-    log(`bench: hedging (${row.id}) ${m.label}: ${m.seconds.toFixed(1)} s`);
-    runs.push(m);
+  const runs: Measured[] = ROWS.map((row) => {
+    const counted = countingFetch({ baseURL, ...up }, counts, row.faults);
+    const stack = row.build({ baseURL, ...up, fetch: counted.fetch }, counts);
+    return { row, stack, requests: counted.requests, ttfc: [], failed: 0, seconds: 0 };
+  });
+  const blocks = Math.ceil(counts.calls / counts.block);
+  for (let b = 0; b < blocks; b++) {
+    const from = b * counts.block;
+    const to = Math.min(counts.calls, from + counts.block);
+    for (let k = 0; k < runs.length; k++)
+      await runBlock(runs[(b + k) % runs.length]!, from, to, counts.concurrency);
   }
+  for (const m of runs) log(`bench: hedging (${m.row.id}) ${m.stack.label}: ${m.seconds.toFixed(1)} s`);
   const healthy = p99(runs.find((r) => r.row.id === 'h1')!.ttfc);
   const rows = runs.map((m) => {
     const total = m.requests.primary + m.requests.backup;
     return [
-      `(${m.row.id}) ${m.label}`,
+      `(${m.row.id}) ${m.stack.label}`,
       String(counts.calls - m.failed),
       ms(median(m.ttfc)),
       ms(p99(m.ttfc)),
@@ -210,8 +208,9 @@ export async function runHedging(
         rows,
         notes: [
           "Healthy = (h1), our primary with no delays, in the same run; (h0) is the raw client's. Extra requests",
-          'per call = upstream requests (counted in the `fetch` under every layer) / calls − 1. Rows run one after',
-          'the other; the slow requests are drawn from a seed per call, so every row meets the same slow calls.',
+          'per call = upstream requests (counted in the `fetch` under every layer) / calls − 1. The rows take turns',
+          `in blocks of ${counts.block} calls (rotating order); the slow requests are drawn from a seed per call, so every`,
+          'row meets the same slow calls. `s` is the time each row spent running its blocks.',
         ],
       },
     ],

@@ -50,7 +50,14 @@ const FULL: Counts = {
   },
   goodput: { requests: 10_000, concurrency: 50, streamShare: 0.3, parallel: false, callLimitMs: 120_000 },
   memory: { calls: 1_000_000, every: 100_000, concurrency: 16, inflight: 10_000 },
-  hedging: { calls: 10_000, concurrency: 50, slowShare: 0.05, delayMs: 2000, firstChunkTimeoutMs: 500 },
+  hedging: {
+    calls: 10_000,
+    concurrency: 50,
+    slowShare: 0.05,
+    delayMs: 2000,
+    firstChunkTimeoutMs: 500,
+    block: 500,
+  },
 };
 
 const QUICK: Counts = {
@@ -76,7 +83,14 @@ const QUICK: Counts = {
   },
   goodput: { requests: 150, concurrency: 25, streamShare: 0.3, parallel: true, callLimitMs: 8_000 },
   memory: { calls: 20_000, every: 5_000, concurrency: 16, inflight: 1_000 },
-  hedging: { calls: 400, concurrency: 50, slowShare: 0.05, delayMs: 200, firstChunkTimeoutMs: 50 },
+  hedging: {
+    calls: 300,
+    concurrency: 50,
+    slowShare: 0.05,
+    delayMs: 200,
+    firstChunkTimeoutMs: 50,
+    block: 100,
+  },
 };
 
 const SECTIONS = ['overhead', 'streaming', 'goodput', 'memory', 'hedging'] as const;
