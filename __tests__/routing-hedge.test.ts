@@ -7,6 +7,7 @@ import {
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
+import { getEventListeners } from 'node:events';
 import { drain, ScriptLLM, settle } from './helpers/script.js';
 
 const down = (): ServerError => new ServerError('down', { status: 503 });
@@ -165,6 +166,16 @@ describe('route() hedging (ask)', () => {
     const { error } = await settle(pending);
     expect(error).toBe(reason);
     expect(llms.map((l) => l.calls)).toEqual([1, 1, 1]);
+  });
+
+  it("leaves no listener on the caller's signal, whoever wins", async () => {
+    const slow = new ScriptLLM('slow', [{ delayMs: 500 }, { delayMs: 10 }]);
+    const fast = new ScriptLLM('fast', [{ delayMs: 10, error: down() }, { delayMs: 10 }]);
+    const { signal } = new AbortController(); // long-lived: an app's shutdown signal
+    const ask = route([slow, fast], { hedge: { after: 100 } });
+    for (let i = 0; i < 20; i++) await settle(ask.ask('hi', { signal }));
+    for (let i = 0; i < 20; i++) await settle(ask.stream('hi', { signal }).finalReply());
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('the deadline bounds every request of the call', async () => {

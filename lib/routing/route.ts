@@ -129,6 +129,7 @@ export class RouteMiddleware implements LLMMiddleware {
       askLeg(this.#books[leg.member]!, leg, (signal) => ctx.via(llms[leg.member]!, { signal }).ask(request)),
     );
     const win = await race({ ...plan, discard: () => {} });
+    win.leg.release();
     this.#won(ctx, llms, win);
     // The losers were aborted: let their attempts land in the history before the caller reads it.
     await settledSoon(win.losers);
