@@ -19,7 +19,7 @@ export function isRefusal(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { kind, name } = error as { kind?: unknown; name?: unknown };
   // By shape: errors may come from another copy of the package (or, for the latter, a newer one).
-  return kind === 'circuit_open' || name === 'UnsupportedRequestError';
+  return kind === 'circuit_open' || kind === 'unsupported' || name === 'UnsupportedRequestError';
 }
 
 function never(): boolean {
