@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from '../lib/index.js';
 import { getEventListeners } from 'node:events';
-import { drain, ScriptLLM, settle } from './helpers/script.js';
+import { drain, ScriptLLM, seeded, settle } from './helpers/script.js';
 
 const down = (): ServerError => new ServerError('down', { status: 503 });
 
@@ -96,6 +96,27 @@ describe('route() hedging (ask)', () => {
       'hedge openai:primary -> openai:backup after 280',
     ]);
     expect(Date.now() - started).toBe(300);
+  });
+
+  it("'p95' holds below a 5 % slow tail: every slow request is hedged, and few fast ones", async () => {
+    const random = seeded(99);
+    const steps = Array.from({ length: 1000 }, () =>
+      random() < 0.05 ? { delayMs: 2_000, chunks: ['slow'] } : { delayMs: 50 + Math.floor(random() * 100) },
+    );
+    const slowCalls = steps.slice(20).filter((step) => step.delayMs === 2_000).length;
+    const primary = new ScriptLLM('primary', steps);
+    const backup = new ScriptLLM('backup', [{ delayMs: 30, chunks: ['backup'] }]);
+    const llm = route([primary, backup], { hedge: { after: 'p95' } });
+    const took: number[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      const started = Date.now();
+      await settle(llm.ask(`call ${i}`));
+      if (i >= 20) took.push(Date.now() - started); // the first 20 build the sample 'p95' needs
+    }
+    expect(slowCalls).toBeGreaterThan(40);
+    expect(Math.max(...took)).toBeLessThan(200); // hedged at about the fast requests' longest, 150 ms
+    expect(backup.calls).toBeGreaterThanOrEqual(slowCalls);
+    expect(backup.calls).toBeLessThanOrEqual(slowCalls + 10); // ≤ 1 % of fast requests hedged
   });
 
   it('a member failing before the hedge moves on at once (a fallback, not a hedge)', async () => {

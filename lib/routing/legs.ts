@@ -3,7 +3,7 @@
  * and the latency (to the answer for `ask`, to the first chunk for `stream`) in the member's stats.
  */
 import type { Reply, StreamChunk } from '../types.js';
-import { isLostLeg, type Leg } from './race.js';
+import { type Leg, lossOf } from './race.js';
 import type { LatencyMode, MemberStats } from './stats.js';
 
 /** A member's side of a leg: its stats, the clock, and which errors count as its failures. */
@@ -36,7 +36,7 @@ export async function askLeg(
     book.stats.outcome('success');
     return reply;
   } catch (error) {
-    failed(book, leg, error, 'ask', startedAt);
+    failed(book, leg, error, 'ask');
     throw error;
   } finally {
     book.stats.end();
@@ -61,7 +61,7 @@ export async function openLeg(
     }
     return { stream, first };
   } catch (error) {
-    failed(book, leg, error, 'stream', startedAt);
+    failed(book, leg, error, 'stream');
     book.stats.end();
     throw error;
   }
@@ -111,11 +111,15 @@ export function discardLeg(book: MemberBook, leg: Leg, opened: OpenedStream): vo
   opened.stream.throw(leg.signal.reason).catch(() => {});
 }
 
-/** A leg failed: a cancelled one records nothing (a lost one, how long it had waited); else its outcome. */
-function failed(book: MemberBook, leg: Leg, error: unknown, mode: LatencyMode, startedAt: number): void {
+/**
+ * A leg failed: a cancelled one records no outcome; one a hedge overtook records the latency at
+ * which it was hedged (it took at least that long: its p95 must not forget it, nor move past it
+ * on the backup's time); else its outcome.
+ */
+function failed(book: MemberBook, leg: Leg, error: unknown, mode: LatencyMode): void {
   if (leg.signal.aborted) {
-    // It lost a hedged race: it took at least this long, which its latency figures must not forget.
-    if (isLostLeg(leg.signal.reason)) book.stats.latency(mode, book.now() - startedAt);
+    const loss = lossOf(leg.signal.reason);
+    if (loss?.type === 'overtaken') book.stats.latency(mode, loss.after);
     return;
   }
   if (book.counts(error)) book.stats.outcome('failure');

@@ -56,24 +56,35 @@ export interface RaceWin<T> {
   readonly losers: readonly Promise<unknown>[];
 }
 
-const LOST = new WeakSet<object>();
+/**
+ * How a cut leg lost: `overtaken` by a leg started after it — a hedge it had not answered before
+ * (`after` ms from its start) — or `cut` otherwise (nothing is known of its speed).
+ */
+export type Loss = { readonly type: 'overtaken'; readonly after: number } | { readonly type: 'cut' };
+
+const CUT: Loss = Object.freeze({ type: 'cut' });
+const LOST = new WeakMap<object, Loss>();
 
 /** The abort reason of a leg that lost: a `DOMException` named `AbortError`. */
-function lostReason(): DOMException {
+function lostReason(loss: Loss): DOMException {
   const reason = new DOMException(
     'Another route member answered first: this request was cancelled',
     'AbortError',
   );
-  LOST.add(reason);
+  LOST.set(reason, loss);
   return reason;
 }
 
-/** Whether `reason` is the abort reason of a leg that lost a race (or was cut when the call ended). */
-export function isLostLeg(reason: unknown): boolean {
-  return typeof reason === 'object' && reason !== null && LOST.has(reason);
+/** How a leg aborted with `reason` lost the race, or `undefined` if the reason is not a lost race's. */
+export function lossOf(reason: unknown): Loss | undefined {
+  return typeof reason === 'object' && reason !== null ? LOST.get(reason) : undefined;
 }
 
 interface Running {
+  /** Its place in the order legs started. */
+  readonly started: number;
+  /** Set when it was hedged: how long it had been waited for. */
+  hedgedAfter?: number;
   readonly leg: Leg;
   readonly controller: AbortController;
   promise?: Promise<unknown>;
@@ -91,14 +102,17 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
     let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
-    const finish = (): Promise<unknown>[] => {
+    /** Ends the race; cuts the legs still running (those started before `winner` were overtaken by it). */
+    const finish = (winner?: Running): Promise<unknown>[] => {
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       const cut = [...inFlight];
       inFlight.clear();
       for (const run of cut) {
-        run.controller.abort(signal?.aborted ? signal.reason : lostReason());
+        const after = winner !== undefined && run.started < winner.started ? run.hedgedAfter : undefined;
+        const loss: Loss = after === undefined ? CUT : { type: 'overtaken', after };
+        run.controller.abort(signal?.aborted ? signal.reason : lostReason(loss));
         run.leg.release();
       }
       return cut.map((run) => run.promise!);
@@ -119,7 +133,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
         signal: controller.signal,
         release: () => signal?.removeEventListener('abort', follow),
       };
-      const run: Running = { leg, controller };
+      const run: Running = { started: next - 1, leg, controller };
       inFlight.add(run);
       let started: Promise<T>;
       try {
@@ -131,10 +145,11 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
         (value) => won(run, value),
         (error: unknown) => failed(run, error),
       );
-      armHedge(member);
+      armHedge(run);
     };
 
-    const armHedge = (member: number): void => {
+    const armHedge = (run: Running): void => {
+      const { member } = run.leg;
       clearTimeout(timer);
       timer = undefined;
       if (hedges >= plan.maxExtra || next >= plan.hedgeable) return;
@@ -143,6 +158,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
       timer = setTimeout(() => {
         if (done || next >= plan.hedgeable) return;
         hedges++;
+        run.hedgedAfter = after;
         plan.hedged(member, order[next]!, after);
         launch('hedge');
       }, after);
@@ -155,7 +171,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
         return;
       }
       inFlight.delete(run);
-      const losers = finish();
+      const losers = finish(run);
       resolve({ value, leg: run.leg, hedges, losers });
     };
 
