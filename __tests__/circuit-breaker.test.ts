@@ -11,7 +11,7 @@ import {
   ContentFilterError,
   ContextLengthError,
   createEventBus,
-  LLM,
+  type LLM,
   type LLMEvents,
   NotFoundError,
   OverloadedError,

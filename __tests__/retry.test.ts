@@ -7,7 +7,7 @@ import {
   OverloadedError,
   RateLimitError,
   RetryError,
-  MiddlewareLLM,
+  type MiddlewareLLM,
   ServerError,
   TimeoutError,
 } from '../lib/index.js';

@@ -3,6 +3,9 @@ import {
   BackoffStrategy,
   type CallOptions,
   type LLM,
+  type LLMMiddleware,
+  type MiddlewareLLM,
+  type RetryMiddleware,
   OpenAILLM,
   type Reply,
   type RetryConfig,
@@ -41,6 +44,48 @@ describe('public types', () => {
       'reset',
       'linear',
       1000,
+      'function',
+    ]);
+  });
+
+  it('type-check the middleware contract', () => {
+    const openai = new OpenAILLM('gpt-4o', { apiKey: 'k' });
+    const upper: LLMMiddleware = {
+      name: 'upper',
+      transformRequest: (request) => ({
+        ...request,
+        messages: request.messages.map((m) => ({ ...m, content: m.content.toUpperCase() })),
+      }),
+      wrapAsk: (request, next, call) =>
+        call.signal?.aborted ? Promise.reject(call.signal.reason) : next(request),
+    };
+    const layered: MiddlewareLLM<typeof upper> = openai.use(upper);
+    const retried: MiddlewareLLM<RetryMiddleware> = layered.withRetry(2);
+    const maxRetries: number = retried.middleware.config.maxRetries;
+
+    const rejected = (): void => {
+      // @ts-expect-error a middleware needs a name
+      openai.use({ wrapAsk: (request, next) => next(request) });
+      const frozen: LLMMiddleware = {
+        name: 'mutating',
+        transformRequest: (request) => {
+          // @ts-expect-error the request is immutable
+          request.messages.push({ role: 'user', content: 'more' });
+          // @ts-expect-error signal and deadline live on the call, not in the request
+          void request.options.signal;
+          return request;
+        },
+        wrapAsk: (request, next, call) => {
+          // @ts-expect-error the call's history is read-only to a layer
+          call.attempts.push(call.attempts[0]!);
+          return next(request);
+        },
+      };
+      void frozen;
+    };
+    expect([layered.describe(), maxRetries, typeof rejected]).toEqual([
+      'upper(openai:gpt-4o)',
+      2,
       'function',
     ]);
   });

@@ -37,12 +37,13 @@ export class CallContext implements CallInfo {
    */
   readonly onHeaders: HeadersListener | undefined;
 
-  constructor(parts: CallParts) {
+  /** Takes its parts from a record or from another call (then `buses` / `onHeaders` override theirs). */
+  constructor(parts: CallParts, buses = parts.buses, onHeaders = parts.onHeaders) {
     this.signal = parts.signal;
     this.deadlineAt = parts.deadlineAt;
     this.attempts = parts.attempts;
-    this.buses = parts.buses;
-    this.onHeaders = parts.onHeaders;
+    this.buses = buses;
+    this.onHeaders = onHeaders;
   }
 
   emit<K extends keyof LLMEvents>(type: K, payload: LLMEvents[K]): void {
@@ -60,7 +61,7 @@ export class CallContext implements CallInfo {
 
   /** This call with one more event bus, for the layers inside. */
   withBus(bus: EventBus): CallContext {
-    return new CallContext({ ...this.#parts(), buses: [...this.buses, bus] });
+    return new CallContext(this, [...this.buses, bus]);
   }
 
   /** This call with `listener` receiving provider headers too (after any outer listener). */
@@ -72,19 +73,15 @@ export class CallContext implements CallInfo {
           listener(provider, headers);
         }
       : listener;
-    return new CallContext({ ...this.#parts(), onHeaders });
+    return new CallContext(this, this.buses, onHeaders);
   }
 
   #branch(signal: AbortSignal): CallContext {
     if (!(signal instanceof AbortSignal))
       throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
     const combined = this.signal === undefined ? signal : AbortSignal.any([this.signal, signal]);
-    return new CallContext({ ...this.#parts(), signal: combined });
-  }
-
-  #parts(): CallParts {
-    const { signal, deadlineAt, attempts, buses, onHeaders } = this;
-    return { signal, deadlineAt, attempts, buses, onHeaders };
+    const { deadlineAt, attempts, buses, onHeaders } = this;
+    return new CallContext({ signal: combined, deadlineAt, attempts, buses, onHeaders });
   }
 }
 
@@ -176,18 +173,19 @@ function emitOn<K extends keyof LLMEvents>(
     }
     return;
   }
-  const call = (handler: Handler, ...args: unknown[]): void => {
-    try {
-      const result = handler(...args);
-      if (isThenable(result)) result.then(undefined, (error: unknown) => rejectedListener(ctx, type, error));
-    } catch (error) {
-      warnListener(type, error);
-    }
-  };
   const typed = all.get(type);
-  if (typed) for (const handler of typed.slice()) call(handler, payload);
+  if (typed) for (const handler of typed.slice()) callListener(ctx, type, handler, [payload]);
   const wildcard = all.get('*');
-  if (wildcard) for (const handler of wildcard.slice()) call(handler, type, payload);
+  if (wildcard) for (const handler of wildcard.slice()) callListener(ctx, type, handler, [type, payload]);
+}
+
+function callListener(ctx: CallContext, type: keyof LLMEvents, handler: Handler, args: unknown[]): void {
+  try {
+    const result = handler(...args);
+    if (isThenable(result)) result.then(undefined, (error: unknown) => rejectedListener(ctx, type, error));
+  } catch (error) {
+    warnListener(type, error);
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -3,7 +3,7 @@ import { describeError, TimeoutError } from './errors/classes.js';
 import type { LLM } from './llm.js';
 import { raceAbort } from './sleep.js';
 import type { Provider } from './types.js';
-import { checkDuration } from './validate.js';
+import { checkDuration, describeValue } from './validate.js';
 
 /** Options of `healthCheck()`. */
 export interface HealthCheckOptions {
@@ -48,11 +48,11 @@ interface Pingable {
  */
 export async function checkHealth(root: LLM, options: HealthCheckOptions = {}): Promise<ModelHealth[]> {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`health check options must be an object, got ${String(options)}`);
+    throw new TypeError(`health check options must be an object, got ${describeValue(options)}`);
   const { timeout = 10_000, signal } = options;
   checkDuration('timeout', timeout);
   if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw new TypeError(`\`signal\` must be an AbortSignal, got ${String(signal)}`);
+    throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
   signal?.throwIfAborted();
   const checks = leavesOf(root).map((leaf) => checkLeaf(leaf, timeout, signal));
   return raceAbort(Promise.all(checks), signal);

@@ -1,21 +1,24 @@
 import { isLLM, LLM_BRAND } from './brand.js';
 import { type CallContext, checkRequest, openCall } from './context.js';
 import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
+import { checkMiddleware } from './middleware/check.js';
 import { explainChain, explainLeaf } from './middleware/explain.js';
 import { abortable, ATTACH, BUILT_IN } from './middleware/run.js';
 import type {
+  AskNext,
   ExplainNode,
   ExplainOptions,
   Explanation,
   Guard,
   LLMMiddleware,
   LLMRequest,
+  StreamNext,
 } from './middleware/types.js';
 import { toRequest } from './request.js';
 import { raceAbort } from './sleep.js';
 import { ReplyStream } from './stream.js';
 import type { CallOptions, Input, Provider, Reply, StreamChunk, TimeoutOptions } from './types.js';
-import { checkFunction, describeValue } from './validate.js';
+import { describeValue } from './validate.js';
 import { type RetryMiddleware, retry } from './retry/wrapper.js';
 import type { RetryConfig } from './retry/config.js';
 import { type FallbackMiddleware, fallback } from './fallback/wrapper.js';
@@ -89,7 +92,6 @@ export abstract class LLM {
    * const logged = llm.use({ name: 'log', wrapAsk: async (req, next) => { console.time('ask'); try { return await next(req); } finally { console.timeEnd('ask'); } } });
    */
   use<M extends LLMMiddleware>(middleware: M): MiddlewareLLM<M> {
-    if (!Object.isFrozen(this)) Object.freeze(this); // an LLM is immutable once built; a subclass may freeze itself
     return new MiddlewareLLM(this, middleware);
   }
 
@@ -230,7 +232,6 @@ export abstract class LLM {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
-const HOOKS = ['transformRequest', 'wrapAsk', 'wrapStream', 'describe', 'explain'] as const;
 
 /**
  * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.
@@ -245,6 +246,12 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   /** The guards the middleware declared, as they were when it was attached. */
   readonly guards: readonly Guard[];
   readonly #builtIn: boolean;
+  /** For the package's own layers, which always pass the call on (typed as `AskNext`): made once, not per call. */
+  readonly #askNext: (request: LLMRequest, ctx: CallContext) => Promise<Reply>;
+  readonly #streamNext: (
+    request: LLMRequest,
+    ctx: CallContext,
+  ) => AsyncGenerator<StreamChunk, Reply, undefined>;
 
   constructor(inner: LLM, middleware: M) {
     super();
@@ -255,6 +262,8 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
     this.routes = Object.freeze([...(middleware.routes ?? [])]);
     this.guards = Object.freeze([...(middleware.guards ?? [])]);
     this.#builtIn = (middleware as { [BUILT_IN]?: unknown })[BUILT_IN] === true;
+    this.#askNext = (request, ctx) => inner._ask(request, ctx);
+    this.#streamNext = (request, ctx) => inner._stream(request, ctx);
     (middleware as { [ATTACH]?: (inner: LLM) => void })[ATTACH]?.(inner);
     if (new.target === MiddlewareLLM) Object.freeze(this);
   }
@@ -294,9 +303,8 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   #wrapAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {
     const { middleware, inner } = this;
     if (!middleware.wrapAsk) return inner._ask(request, ctx);
-    const next = (r: LLMRequest, c: CallContext = ctx): Promise<Reply> =>
-      inner._ask(r === request ? r : checkRequest(r), c);
-    if (this.#builtIn) return middleware.wrapAsk(request, next, ctx, inner);
+    if (this.#builtIn) return middleware.wrapAsk(request, this.#askNext as AskNext, ctx, inner);
+    const next = (r: LLMRequest): Promise<Reply> => inner._ask(r === request ? r : checkRequest(r), ctx);
     const pending = (async () => middleware.wrapAsk!(request, next, ctx, inner))();
     return ctx.signal ? raceAbort(pending, ctx.signal) : pending;
   }
@@ -304,10 +312,11 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
   #wrapStream(request: LLMRequest, ctx: CallContext): AsyncGenerator<StreamChunk, Reply, undefined> {
     const { middleware, inner } = this;
     if (!middleware.wrapStream) return inner._stream(request, ctx);
-    const next = (r: LLMRequest, c: CallContext = ctx): AsyncGenerator<StreamChunk, Reply, undefined> =>
-      inner._stream(r === request ? r : checkRequest(r), c);
+    if (this.#builtIn) return middleware.wrapStream(request, this.#streamNext as StreamNext, ctx, inner);
+    const next = (r: LLMRequest): AsyncGenerator<StreamChunk, Reply, undefined> =>
+      inner._stream(r === request ? r : checkRequest(r), ctx);
     const chunks = middleware.wrapStream(request, next, ctx, inner);
-    return this.#builtIn || !ctx.signal ? chunks : abortable(chunks, ctx.signal);
+    return ctx.signal ? abortable(chunks, ctx.signal) : chunks;
   }
 
   async #transformThenAsk(request: LLMRequest, ctx: CallContext): Promise<Reply> {
@@ -327,29 +336,4 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
     ctx.signal?.throwIfAborted();
     return checkRequest(settled);
   }
-}
-
-function checkMiddleware(middleware: LLMMiddleware): void {
-  if (typeof middleware !== 'object' || middleware === null)
-    throw new TypeError(`\`use\` takes a middleware object, got ${describeValue(middleware)}`);
-  if (typeof middleware.name !== 'string' || middleware.name === '')
-    throw new TypeError(
-      `a middleware's \`name\` must be a non-empty string, got ${describeValue(middleware.name)}`,
-    );
-  for (const hook of HOOKS) checkFunction(`${middleware.name}.${hook}`, middleware[hook]);
-  const { routes, guards } = middleware;
-  if (routes !== undefined) {
-    if (!Array.isArray(routes))
-      throw new TypeError(
-        `\`${middleware.name}.routes\` must be an array of LLMs, got ${describeValue(routes)}`,
-      );
-    routes.forEach((llm, i) => {
-      if (!isLLM(llm))
-        throw new TypeError(`\`${middleware.name}.routes[${i}]\` must be an LLM, got ${describeValue(llm)}`);
-    });
-  }
-  if (guards !== undefined && !Array.isArray(guards))
-    throw new TypeError(
-      `\`${middleware.name}.guards\` must be an array of guards, got ${describeValue(guards)}`,
-    );
 }

@@ -1,34 +1,37 @@
-/** Construction-time checks: each throws a `TypeError`/`RangeError` naming the option and the value. */
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+/**
+ * Construction-time checks: each throws a `TypeError`/`RangeError` naming the option and the
+ * value, printed by the one value printer, {@link describeValue}.
+ */
 
 /** A duration in ms: finite and ≥ 0 (undefined passes). */
 export function checkDuration(name: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number')
-    throw new TypeError(`\`${name}\` must be a number of milliseconds, got ${show(value)}`);
+    throw new TypeError(`\`${name}\` must be a number of milliseconds, got ${describeValue(value)}`);
   if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`\`${name}\` must be a finite number of milliseconds ≥ 0, got ${show(value)}`);
+    throw new RangeError(
+      `\`${name}\` must be a finite number of milliseconds ≥ 0, got ${describeValue(value)}`,
+    );
   }
 }
 
 /** A finite number ≥ `min`. */
 export function checkNumber(name: string, value: unknown, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number') throw new TypeError(`\`${name}\` must be a number, got ${show(value)}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`\`${name}\` must be a number, got ${describeValue(value)}`);
   if (!Number.isFinite(value) || value < min)
-    throw new RangeError(`\`${name}\` must be a finite number ≥ ${min}, got ${show(value)}`);
+    throw new RangeError(`\`${name}\` must be a finite number ≥ ${min}, got ${describeValue(value)}`);
 }
 
 /** An integer ≥ `min`. */
 export function checkInteger(name: string, value: unknown, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number') throw new TypeError(`\`${name}\` must be an integer, got ${show(value)}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`\`${name}\` must be an integer, got ${describeValue(value)}`);
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(
-      `\`${name}\` must be ${min === 0 ? 'a non-negative' : `an ≥ ${min}`} integer, got ${show(value)}`,
+      `\`${name}\` must be ${min === 0 ? 'a non-negative' : `an ≥ ${min}`} integer, got ${describeValue(value)}`,
     );
   }
 }
@@ -36,7 +39,7 @@ export function checkInteger(name: string, value: unknown, min: number): void {
 /** A function, if given. */
 export function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`\`${name}\` must be a function, got ${show(value)}`);
+    throw new TypeError(`\`${name}\` must be a function, got ${describeValue(value)}`);
   }
 }
 

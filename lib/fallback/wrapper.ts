@@ -67,14 +67,14 @@ export class FallbackMiddleware implements LLMMiddleware {
 
   async wrapAsk(
     request: LLMRequest,
-    next: (request: LLMRequest) => Promise<Reply>,
+    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
     ctx: CallContext,
     inner: LLM,
   ): Promise<Reply> {
     const errors: unknown[] = [];
     for (let i = 0; ; i++) {
       try {
-        return await (i === 0 ? next(request) : ctx.via(this.fallbacks[i - 1]!).ask(request));
+        return await (i === 0 ? next(request, ctx) : ctx.via(this.fallbacks[i - 1]!).ask(request));
       } catch (error) {
         await this.#next(ctx, inner, i, error, errors);
       }
@@ -83,13 +83,13 @@ export class FallbackMiddleware implements LLMMiddleware {
 
   async *wrapStream(
     request: LLMRequest,
-    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    next: (request: LLMRequest, ctx: CallContext) => AsyncGenerator<StreamChunk, Reply, undefined>,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const errors: unknown[] = [];
     for (let i = 0; ; i++) {
-      const stream = i === 0 ? next(request) : ctx.via(this.fallbacks[i - 1]!).stream(request);
+      const stream = i === 0 ? next(request, ctx) : ctx.via(this.fallbacks[i - 1]!).stream(request);
       let first: IteratorResult<StreamChunk, Reply>;
       try {
         first = await stream.next(); // before the first chunk, a failure falls back invisibly

@@ -1,11 +1,18 @@
 import type { CallContext } from '../context.js';
+import type { LLM } from '../llm.js';
 import type { EventBus } from '../telemetry/events.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from './run.js';
+import {
+  askThrough,
+  BUILT_IN,
+  type InnerAsk,
+  type InnerStream,
+  type Layer,
+  type Outcome,
+  streamThrough,
+} from './run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from './types.js';
-
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
 
 /**
  * `events(bus)`, the middleware `withEvents` adds: puts `bus` on the call for every layer
@@ -20,7 +27,7 @@ export function events(bus: EventBus): EventsMiddleware {
 }
 
 /** The middleware `events()` makes. */
-export class EventsMiddleware implements LLMMiddleware {
+export class EventsMiddleware implements LLMMiddleware, Layer<CallContext> {
   readonly name = 'events';
   readonly bus: EventBus;
   /** @internal */
@@ -41,24 +48,33 @@ export class EventsMiddleware implements LLMMiddleware {
     return { ...inner, children: [inner] };
   }
 
-  wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext): Promise<Reply> {
-    const inner = ctx.withBus(this.bus);
-    return settleAsk(next(request, inner), ctx, (outcome) => report(inner, outcome));
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
   }
 
   wrapStream(
     request: LLMRequest,
-    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
+    next: InnerStream,
     ctx: CallContext,
+    inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const inner = ctx.withBus(this.bus);
-    return settleStream(next(request, inner), ctx, (outcome) => report(inner, outcome));
+    return streamThrough(this, request, next, ctx, inner);
   }
-}
 
-/** A consumer leaving a stream early is neither; every error (an abort too) is a `failure`. */
-function report(ctx: CallContext, outcome: Outcome): void {
-  if (outcome.type === 'success') ctx.emit('success', { reply: outcome.reply });
-  else if (outcome.error !== undefined || outcome.type === 'failure')
-    ctx.emit('failure', { error: outcome.error, attempts: ctx.attempts });
+  /** @internal The call with this bus on it, for the layers inside and for the outcome. */
+  _enter(_request: LLMRequest, ctx: CallContext): CallContext {
+    return ctx.withBus(this.bus);
+  }
+
+  /** @internal */
+  _callFor(withBus: CallContext): CallContext {
+    return withBus;
+  }
+
+  /** @internal A consumer leaving a stream early is neither; every error (an abort too) is a `failure`. */
+  _settle(withBus: CallContext, outcome: Outcome): void {
+    if (outcome.type === 'success') withBus.emit('success', { reply: outcome.reply });
+    else if (outcome.error !== undefined || outcome.type === 'failure')
+      withBus.emit('failure', { error: outcome.error, attempts: withBus.attempts });
+  }
 }

@@ -1,4 +1,5 @@
 import type { LLM } from '../llm.js';
+import { describeValue } from '../validate.js';
 import type { ExplainNode, ExplainOptions, Explanation, LLMMiddleware } from './types.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ExplainNode, ExplainOptions, Explanation, LLMMiddleware } from './
  */
 export function explainChain(root: LLM, options: ExplainOptions): Explanation {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`explain options must be an object, got ${String(options)}`);
+    throw new TypeError(`explain options must be an object, got ${describeValue(options)}`);
   checkMs('deadline', options.deadline);
   checkMs('timeout', options.timeout);
   const tree = root._explain(options);
@@ -16,7 +17,7 @@ export function explainChain(root: LLM, options: ExplainOptions): Explanation {
     return {
       maxRequests: tree.maxRequests,
       worstCaseMs: deadline,
-      reason: `capped by deadline ${deadline} ms (${tree.worstCaseMs} ms without it)`,
+      reason: `capped by deadline ${deadline} ms (${Number.isFinite(tree.worstCaseMs) ? `${tree.worstCaseMs} ms` : 'unbounded'} without it)`,
       tree,
     };
   }
@@ -82,5 +83,5 @@ function explainProvider(llm: LLM, describe: string, options: ExplainOptions): E
 function checkMs(name: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !(value >= 0))
-    throw new RangeError(`\`${name}\` must be a number of milliseconds ≥ 0, got ${String(value)}`);
+    throw new RangeError(`\`${name}\` must be a number of milliseconds ≥ 0, got ${describeValue(value)}`);
 }

@@ -1,7 +1,9 @@
 import type { CallContext } from '../context.js';
+import type { LLM } from '../llm.js';
 import { LLMError } from '../errors/classes.js';
 import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
+import type { LLMRequest } from './types.js';
 
 /**
  * Marks the package's own layers, which honour `call.signal` themselves: only a user's layer
@@ -22,8 +24,24 @@ export type Outcome =
   | { readonly type: 'failure'; readonly error: unknown }
   | { readonly type: 'cancel'; readonly error?: unknown };
 
-/** Reports an {@link Outcome}; it must not throw. */
-export type Settle = (outcome: Outcome) => void;
+/** The inner layers' `next`, as the package's own layers call it: always with the call to pass on. */
+export type InnerAsk = (request: LLMRequest, ctx: CallContext) => Promise<Reply>;
+export type InnerStream = (
+  request: LLMRequest,
+  ctx: CallContext,
+) => AsyncGenerator<StreamChunk, Reply, undefined>;
+
+/**
+ * A layer that wraps each call the same way for `ask` and `stream`: it is let in (`_enter`,
+ * which may wait or refuse by throwing), hands the layers inside a call (`_callFor`), and is
+ * told how the call ended (`_settle`, which must not throw). {@link askThrough} and
+ * {@link streamThrough} run it; methods rather than closures, so the hot path allocates little.
+ */
+export interface Layer<S> {
+  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): S | Promise<S>;
+  _callFor(state: S, ctx: CallContext): CallContext;
+  _settle(state: S, outcome: Outcome, ctx: CallContext): void;
+}
 
 const LEFT: Outcome = Object.freeze({ type: 'cancel' });
 
@@ -35,35 +53,70 @@ export function failed(error: unknown, ctx: CallContext): Outcome {
   return cancelled ? { type: 'cancel', error } : { type: 'failure', error };
 }
 
-/** Awaits an ask through the next layer, tells `settle` how it ended, and passes the reply or error on unchanged. */
-export async function settleAsk(pending: Promise<Reply>, ctx: CallContext, settle: Settle): Promise<Reply> {
-  let reply: Reply;
+/** One `ask` through a {@link Layer}: enter, call the inner layers, settle; the reply or error passes on unchanged. */
+export function askThrough<S>(
+  layer: Layer<S>,
+  request: LLMRequest,
+  next: InnerAsk,
+  ctx: CallContext,
+  inner: LLM,
+): Promise<Reply> {
+  let entered: S | Promise<S>;
   try {
-    reply = await pending;
+    entered = layer._enter(request, ctx, inner);
   } catch (error) {
-    settle(failed(error, ctx));
-    throw error;
+    return Promise.reject(error);
   }
-  settle({ type: 'success', reply });
-  return reply;
+  // An in-memory guard admits at once: no extra promise for it.
+  if (entered instanceof Promise) return entered.then((state) => settleAsk(layer, state, request, next, ctx));
+  return settleAsk(layer, entered, request, next, ctx);
 }
 
-/** Relays a stream through the next layer, tells `settle` how it ended (a consumer leaving early is a cancellation). */
-export async function* settleStream(
-  chunks: AsyncGenerator<StreamChunk, Reply, undefined>,
+function settleAsk<S>(
+  layer: Layer<S>,
+  state: S,
+  request: LLMRequest,
+  next: InnerAsk,
   ctx: CallContext,
-  settle: Settle,
+): Promise<Reply> {
+  let pending: Promise<Reply>;
+  try {
+    pending = next(request, layer._callFor(state, ctx));
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  return pending.then(
+    (reply) => {
+      layer._settle(state, { type: 'success', reply }, ctx);
+      return reply;
+    },
+    (error: unknown) => {
+      layer._settle(state, failed(error, ctx), ctx);
+      throw error;
+    },
+  );
+}
+
+/** One `stream` through a {@link Layer}: a consumer leaving early settles as a cancellation. */
+export async function* streamThrough<S>(
+  layer: Layer<S>,
+  request: LLMRequest,
+  next: InnerStream,
+  ctx: CallContext,
+  inner: LLM,
 ): AsyncGenerator<StreamChunk, Reply, undefined> {
+  const entered = layer._enter(request, ctx, inner);
+  const state = entered instanceof Promise ? await entered : entered;
   let outcome = LEFT;
   try {
-    const reply = yield* chunks;
+    const reply = yield* next(request, layer._callFor(state, ctx));
     outcome = { type: 'success', reply };
     return reply;
   } catch (error) {
     outcome = failed(error, ctx);
     throw error;
   } finally {
-    settle(outcome);
+    layer._settle(state, outcome, ctx);
   }
 }
 

@@ -1,4 +1,4 @@
-import { checkDuration, checkFunction, checkInteger, checkNumber } from '../validate.js';
+import { checkDuration, checkFunction, checkInteger, checkNumber, describeValue } from '../validate.js';
 import { BackoffStrategy, type BackoffSettings } from './backoff.js';
 import { checkMatchers, type ErrorMatcher } from '../errors/matchers.js';
 import { checkInterrupt, type InterruptMode } from '../stream.js';
@@ -59,7 +59,7 @@ const STRATEGIES = new Set<string>(Object.values(BackoffStrategy));
 export function resolveRetryConfig(input: RetryConfig | number | undefined): ResolvedRetryConfig {
   const config: RetryConfig = typeof input === 'number' ? { maxRetries: input } : (input ?? {});
   if (typeof config !== 'object' || config === null) {
-    throw new TypeError(`withRetry takes a RetryConfig or a number of retries, got ${String(input)}`);
+    throw new TypeError(`withRetry takes a RetryConfig or a number of retries, got ${describeValue(input)}`);
   }
   const { maxRetries = 3, initialDelay = 1000, maxDelay = 60_000, backoffMultiplier = 2 } = config;
   checkInteger('maxRetries', maxRetries, 0);

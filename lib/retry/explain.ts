@@ -28,12 +28,14 @@ export function explainRetry(config: ResolvedRetryConfig, inner: ExplainNode): O
   const attempts = config.maxRetries + 1;
   let waits = 0;
   for (let n = 1; n <= config.maxRetries; n++) waits += longestWait(config, n);
-  const waitRule = config.respectRetryAfter ? 'maxDelay (respectRetryAfter)' : 'largest backoff';
+  const waitRule = config.respectRetryAfter
+    ? `each maxDelay ${config.maxDelay} ms: a Retry-After may ask that long`
+    : 'the largest backoff delays';
   return {
     maxRequests: attempts * inner.maxRequests,
     worstCaseMs: attempts * inner.worstCaseMs + waits,
     ...(inner.reason === undefined ? {} : { reason: inner.reason }),
-    formula: `${attempts} × ${inner.worstCaseMs} ms + waits ${Math.round(waits)} ms (${waitRule})`,
+    formula: `${attempts} × ${inner.worstCaseMs} ms + ${config.maxRetries} waits, ${Math.round(waits)} ms (${waitRule})`,
     children: [inner],
   };
 }

@@ -20,7 +20,7 @@ class Failed extends Error {
   }
 }
 
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
+type Next<T> = (request: LLMRequest, ctx: CallContext) => T;
 
 /**
  * `retry(config)`, the middleware `withRetry` adds: retries its inner LLM per a
@@ -54,7 +54,7 @@ export class RetryMiddleware implements LLMMiddleware {
   }
 
   wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext, inner: LLM): Promise<Reply> {
-    return this.#attempts(ctx, inner, [], 0, () => next(request));
+    return this.#attempts(ctx, inner, [], 0, () => next(request, ctx));
   }
 
   async *wrapStream(
@@ -67,7 +67,7 @@ export class RetryMiddleware implements LLMMiddleware {
     for (let used = 0; ;) {
       // Connecting and pulling the first chunk happen inside the retry scope: failures there stay invisible.
       const { stream, first, attempt } = await this.#attempts(ctx, inner, errors, used, async (n) => {
-        const stream = next(request);
+        const stream = next(request, ctx);
         return { stream, first: await stream.next(), attempt: n };
       });
       used = attempt;

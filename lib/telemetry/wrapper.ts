@@ -1,13 +1,20 @@
 import type { CallContext } from '../context.js';
 import type { LLM } from '../llm.js';
-import { ATTACH, BUILT_IN, type Outcome, settleAsk, settleStream } from '../middleware/run.js';
+import {
+  askThrough,
+  ATTACH,
+  BUILT_IN,
+  type InnerAsk,
+  type InnerStream,
+  type Layer,
+  type Outcome,
+  streamThrough,
+} from '../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../middleware/types.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
 import { Telemetry } from './metrics.js';
 import type { CallRecorder } from './recorder.js';
-
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
 
 /**
  * `telemetry(t)`, the middleware `withTelemetry` adds: records each call through it in a
@@ -24,7 +31,7 @@ export function telemetry(recorder: Telemetry): TelemetryMiddleware {
 }
 
 /** The middleware `telemetry()` makes. */
-export class TelemetryMiddleware implements LLMMiddleware {
+export class TelemetryMiddleware implements LLMMiddleware, Layer<CallRecorder | undefined> {
   readonly name = 'telemetry';
   readonly telemetry: Telemetry;
   /** @internal */
@@ -50,35 +57,34 @@ export class TelemetryMiddleware implements LLMMiddleware {
     this.telemetry._watch(inner);
   }
 
-  wrapAsk(request: LLMRequest, next: Next<Promise<Reply>>, ctx: CallContext, inner: LLM): Promise<Reply> {
-    const call = this.telemetry._begin(inner, request, ctx);
-    if (!call) return next(request);
-    return settleAsk(next(request, ctx.withBus(call.bus)), ctx, (outcome) => record(call, outcome));
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
   }
 
   wrapStream(
     request: LLMRequest,
-    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
+    next: InnerStream,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    return this.#stream(request, next, ctx, inner);
+    return streamThrough(this, request, next, ctx, inner);
   }
 
-  async *#stream(
-    request: LLMRequest,
-    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
-    ctx: CallContext,
-    inner: LLM,
-  ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const call = this.telemetry._begin(inner, request, ctx);
-    if (!call) return yield* next(request);
-    return yield* settleStream(next(request, ctx.withBus(call.bus)), ctx, (outcome) => record(call, outcome));
+  /** @internal Starts recording; undefined when this telemetry already records the call (attached twice). */
+  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): CallRecorder | undefined {
+    return this.telemetry._begin(inner, request, ctx);
   }
-}
 
-function record(call: CallRecorder, outcome: Outcome): void {
-  if (outcome.type === 'success') call.succeed(outcome.reply);
-  else if (outcome.type === 'failure') call.fail(outcome.error);
-  else call.cancel(outcome.error);
+  /** @internal The layers inside report their events on the call's own bus. */
+  _callFor(call: CallRecorder | undefined, ctx: CallContext): CallContext {
+    return call ? ctx.withBus(call.bus) : ctx;
+  }
+
+  /** @internal Records how the call ended. */
+  _settle(call: CallRecorder | undefined, outcome: Outcome): void {
+    if (!call) return;
+    if (outcome.type === 'success') call.succeed(outcome.reply);
+    else if (outcome.type === 'failure') call.fail(outcome.error);
+    else call.cancel(outcome.error);
+  }
 }

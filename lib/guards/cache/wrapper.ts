@@ -49,7 +49,7 @@ export class CacheMiddleware implements LLMMiddleware {
 
   async wrapAsk(
     request: LLMRequest,
-    next: (request: LLMRequest) => Promise<Reply>,
+    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
     ctx: CallContext,
     inner: LLM,
   ): Promise<Reply> {
@@ -70,7 +70,7 @@ export class CacheMiddleware implements LLMMiddleware {
     const settle = this.cache.coalesce && !pending ? this.cache._lead(key) : undefined;
     let stored: Reply | undefined;
     try {
-      const reply = await next(request);
+      const reply = await next(request, ctx);
       stored = this.#store(ctx, key, keyed, reply);
       return reply;
     } finally {
@@ -80,7 +80,7 @@ export class CacheMiddleware implements LLMMiddleware {
 
   async *wrapStream(
     request: LLMRequest,
-    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    next: (request: LLMRequest, ctx: CallContext) => AsyncGenerator<StreamChunk, Reply, undefined>,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
@@ -95,7 +95,7 @@ export class CacheMiddleware implements LLMMiddleware {
     }
     emit(ctx, 'cacheMiss', event(inner, key));
     // Reached only when the inner stream returns its reply: a cut or an early exit never stores.
-    const reply = yield* next(request);
+    const reply = yield* next(request, ctx);
     this.#store(ctx, key, keyed, reply);
     return reply;
   }

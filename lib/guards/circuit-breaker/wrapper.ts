@@ -1,6 +1,14 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import {
+  askThrough,
+  BUILT_IN,
+  type InnerAsk,
+  type InnerStream,
+  type Layer,
+  type Outcome,
+  streamThrough,
+} from '../../middleware/run.js';
 import type { LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
@@ -33,7 +41,7 @@ export function circuitBreaker(
 }
 
 /** The middleware `circuitBreaker()` makes; `breaker` is its (possibly shared) circuit. */
-export class CircuitBreakerMiddleware implements LLMMiddleware {
+export class CircuitBreakerMiddleware implements LLMMiddleware, Layer<BreakerPermit> {
   readonly name = 'breaker';
   readonly breaker: CircuitBreaker;
   readonly guards: readonly CircuitBreaker[];
@@ -46,30 +54,31 @@ export class CircuitBreakerMiddleware implements LLMMiddleware {
     Object.freeze(this);
   }
 
-  async wrapAsk(
-    request: LLMRequest,
-    next: (request: LLMRequest) => Promise<Reply>,
-    ctx: CallContext,
-    inner: LLM,
-  ): Promise<Reply> {
-    const entered = this.breaker._enter(ctx, inner);
-    const permit = entered instanceof Promise ? await entered : entered; // no await with an in-memory state
-    return settleAsk(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
   }
 
-  async *wrapStream(
+  wrapStream(
     request: LLMRequest,
-    next: (request: LLMRequest) => AsyncGenerator<StreamChunk, Reply, undefined>,
+    next: InnerStream,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const entered = this.breaker._enter(ctx, inner);
-    const permit = entered instanceof Promise ? await entered : entered;
-    return yield* settleStream(next(request), ctx, (outcome) => this.#settle(permit, outcome, ctx));
+    return streamThrough(this, request, next, ctx, inner);
   }
 
-  /** Success counts as one; a failure per `countOn` (never after an abort); a cancellation as neither. */
-  #settle(permit: BreakerPermit, outcome: Outcome, ctx: CallContext): void {
+  /** @internal Admits the call (at once from memory, or once a shared store answers) or throws `CircuitOpenError`. */
+  _enter(_request: LLMRequest, ctx: CallContext, inner: LLM): BreakerPermit | Promise<BreakerPermit> {
+    return this.breaker._enter(ctx, inner);
+  }
+
+  /** @internal */
+  _callFor(_permit: BreakerPermit, ctx: CallContext): CallContext {
+    return ctx;
+  }
+
+  /** @internal Success counts as one; a failure per `countOn` (never after an abort); a cancellation as neither. */
+  _settle(permit: BreakerPermit, outcome: Outcome, ctx: CallContext): void {
     const { breaker } = this;
     if (outcome.type === 'success') breaker._settle(permit, 'success', ctx);
     else if (outcome.type === 'failure') breaker._settle(permit, breaker._outcomeOf(outcome.error, ctx), ctx);

@@ -1,13 +1,25 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import { BUILT_IN, type Outcome, settleAsk, settleStream } from '../../middleware/run.js';
+import {
+  askThrough,
+  BUILT_IN,
+  type InnerAsk,
+  type InnerStream,
+  type Layer,
+  type Outcome,
+  streamThrough,
+} from '../../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { type RateLimitTicket, RateLimiter } from './limiter.js';
 import type { RateLimiterOptions } from './options.js';
 
-type Next<T> = (request: LLMRequest, ctx?: CallContext) => T;
+/** An admitted call: its ticket, and the LLM whose provider's headers the limiter follows. */
+interface Admitted {
+  readonly ticket: RateLimitTicket;
+  readonly inner: LLM;
+}
 
 /**
  * `rateLimit(limiter | options)`, the middleware `withRateLimit` adds: takes a slot from its
@@ -29,7 +41,7 @@ export function rateLimit(limiter: RateLimiter | RateLimiterOptions): RateLimitM
 }
 
 /** The middleware `rateLimit()` makes; `limiter` is its (possibly shared) quota. */
-export class RateLimitMiddleware implements LLMMiddleware {
+export class RateLimitMiddleware implements LLMMiddleware, Layer<Admitted> {
   readonly name = 'ratelimit';
   readonly limiter: RateLimiter;
   readonly guards: readonly RateLimiter[];
@@ -54,46 +66,42 @@ export class RateLimitMiddleware implements LLMMiddleware {
     };
   }
 
-  async wrapAsk(
-    request: LLMRequest,
-    next: Next<Promise<Reply>>,
-    ctx: CallContext,
-    inner: LLM,
-  ): Promise<Reply> {
-    const ticket = await this.#admit(request, ctx, inner);
-    return settleAsk(next(request, this.#listening(ctx, inner)), ctx, (outcome) =>
-      reconcile(ticket, outcome),
-    );
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
   }
 
-  async *wrapStream(
+  wrapStream(
     request: LLMRequest,
-    next: Next<AsyncGenerator<StreamChunk, Reply, undefined>>,
+    next: InnerStream,
     ctx: CallContext,
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    const ticket = await this.#admit(request, ctx, inner);
-    const chunks = next(request, this.#listening(ctx, inner));
-    return yield* settleStream(chunks, ctx, (outcome) => reconcile(ticket, outcome));
+    return streamThrough(this, request, next, ctx, inner);
   }
 
-  async #admit(request: LLMRequest, ctx: CallContext, inner: LLM): Promise<RateLimitTicket> {
-    const tokens = await this.limiter._estimate(request, inner);
-    return this.limiter._acquire(tokens, ctx, inner);
+  /** @internal Takes a slot (waiting if need be); the ticket is reconciled with the reply's usage. */
+  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): Promise<Admitted> {
+    const tokens = this.limiter._estimate(request, inner);
+    if (tokens instanceof Promise) return tokens.then((n) => this.#acquire(n, ctx, inner));
+    return this.#acquire(tokens, ctx, inner);
   }
 
-  /** The call for the inner LLM, listening to its provider's headers when the limiter wants them. */
-  #listening(ctx: CallContext, inner: LLM): CallContext {
+  #acquire(tokens: number, ctx: CallContext, inner: LLM): Promise<Admitted> {
+    return this.limiter._acquire(tokens, ctx, inner).then((ticket) => ({ ticket, inner }));
+  }
+
+  /** @internal The call for the inner LLM, listening to its provider's headers when the limiter wants them. */
+  _callFor({ inner }: Admitted, ctx: CallContext): CallContext {
     if (!this.limiter.options.respectProviderHeaders) return ctx;
     const { limiter } = this;
     return ctx.withHeaders((provider, headers) => {
       if (provider === inner.provider) limiter.observeHeaders(provider, headers);
     });
   }
-}
 
-/** A reply without usage (some OpenAI-compatible servers send none) keeps its estimate. */
-function reconcile(ticket: RateLimitTicket, outcome: Outcome): void {
-  if (outcome.type === 'success' && outcome.reply.usage.totalTokens > 0)
-    ticket.reconcile(outcome.reply.usage.totalTokens);
+  /** @internal A reply's usage replaces the estimate; a reply without usage (some servers send none) keeps it. */
+  _settle({ ticket }: Admitted, outcome: Outcome): void {
+    if (outcome.type === 'success' && outcome.reply.usage.totalTokens > 0)
+      ticket.reconcile(outcome.reply.usage.totalTokens);
+  }
 }
