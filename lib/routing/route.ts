@@ -114,12 +114,14 @@ export class RouteMiddleware implements LLMMiddleware {
 
   /** Each member's recent figures in this process (the inner LLM first), for reports and tests. */
   memberStats(): readonly MemberReport[] {
+    const minSamples = this.options.hedge?.minSamples ?? 20;
     return this.#stats.map((s, i) => ({
       member: i,
       requests: s.requests,
       inFlight: s.inFlight,
       successRate: s.successRate() ?? null,
       latencyMs: { ask: s.meanLatency('ask') ?? null, stream: s.meanLatency('stream') ?? null },
+      p95Ms: { ask: s.p95('ask', minSamples) ?? null, stream: s.p95('stream', minSamples) ?? null },
     }));
   }
 
@@ -249,6 +251,8 @@ export interface MemberReport {
   readonly successRate: number | null;
   /** Recent mean latency, to the answer (`ask`) and to the first chunk (`stream`); `null` without data. */
   readonly latencyMs: { readonly ask: number | null; readonly stream: number | null };
+  /** Recent p95 latency, as `hedge: { after: 'p95' }` uses it; `null` below `minSamples` samples. */
+  readonly p95Ms: { readonly ask: number | null; readonly stream: number | null };
 }
 
 /**
