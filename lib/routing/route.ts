@@ -43,7 +43,8 @@ export function route(llms: readonly LLM[], options: RouteOptions = {}): Middlew
 
 /**
  * `router(routes, options)`: the middleware `route()` puts on its first member. Its members are
- * the LLM it is attached to (`inner`), then `routes`; their stats live as long as it does.
+ * the LLM it is attached to (`inner`), then `routes`; their stats live as long as it does, by
+ * place (attach one router to one LLM: two would share the first place's figures).
  *
  * @example
  * primary.use(router([backup], { strategy: 'success-rate' })); // = route([primary, backup], …)
