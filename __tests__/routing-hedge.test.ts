@@ -5,6 +5,7 @@ import {
   type LLMEvents,
   route,
   ServerError,
+  StreamInterruptedError,
   TimeoutError,
 } from '../lib/index.js';
 import { getEventListeners } from 'node:events';
@@ -232,6 +233,16 @@ describe('route() hedging (stream)', () => {
     const { value } = await settle(drain(route([primary, backup], { hedge: { after: 100 } }).stream('hi')));
     expect(value).toEqual({ chunks: ['a', 'b', 'c'] });
     expect(backup.calls).toBe(0);
+  });
+
+  it('a failure after the first chunk ends the stream with it: no other member, no text repeated', async () => {
+    const cut = new StreamInterruptedError('cut', 'one', { provider: 'openai', model: 'a' });
+    const a = new ScriptLLM('a', [{ chunks: ['one', 'two'], cutAfter: 1, error: cut }]);
+    const b = new ScriptLLM('b', [{ chunks: ['b'] }]);
+    const { value } = await settle(drain(route([a, b], { hedge: { after: 100 } }).stream('hi')));
+    expect(value?.chunks).toEqual(['one']);
+    expect(value?.error).toBeInstanceOf(StreamInterruptedError);
+    expect(b.calls).toBe(0);
   });
 
   it('a consumer leaving early cancels the winning request', async () => {
