@@ -122,6 +122,23 @@ describe('route() strategies', () => {
     expect(slow.calls).toBe(1); // only the first call, before anything was known
   });
 
+  it('explore sends its share of calls to another member than the pick, chosen at random, and says so', async () => {
+    const llms = ['a', 'b', 'c'].map((m) => new FnLLM(m));
+    const bus = createEventBus();
+    const reasons: Record<string, number> = {};
+    bus.on('routed', ({ member, reason }) => {
+      const key = `${member} ${reason}`;
+      reasons[key] = (reasons[key] ?? 0) + 1;
+    });
+    const llm = route(llms, { strategy: 'success-rate', explore: 0.2, random: seeded(8) }).withEvents(bus);
+    const served = await split(llm, 2000);
+    expect(reasons['openai:a pick']).toBe(served.a);
+    expect(reasons['openai:a explore']).toBeUndefined(); // the pick is never "explored"
+    expect(served.b! + served.c!).toBe(reasons['openai:b explore']! + reasons['openai:c explore']!);
+    expect((served.b! + served.c!) / 2000).toBeCloseTo(0.2, 1);
+    expect(served.b! / (served.b! + served.c!)).toBeCloseTo(0.5, 1);
+  });
+
   it('success-rate: a member failing 50 % loses its traffic within one window and wins it back after recovery', async () => {
     const clock = manualClock();
     const health = { failing: false };

@@ -10,7 +10,8 @@ import { checkFunction, checkInteger, checkNumber } from '../validate.js';
  * - `'weighted'`: drawn at random in proportion to `weights`.
  * - `'least-busy'`: the fewest calls in flight (ties drawn at random).
  * - `'latency'`: the lowest recent mean latency (to the answer for `ask`, to the first chunk for `stream`).
- * - `'success-rate'`: the highest recent share of successful requests.
+ * - `'success-rate'`: the highest recent share of successful requests (a member without recent
+ *   requests counts as healthy).
  */
 export type RouteStrategy =
   'priority' | 'round-robin' | 'weighted' | 'least-busy' | 'latency' | 'success-rate';

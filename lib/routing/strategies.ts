@@ -34,7 +34,8 @@ export function strategyOrder(input: StrategyInput): number[] {
     case 'latency':
       return rankKnownFirst(input.stats, (s) => s.meanLatency(input.mode), 'ascending');
     case 'success-rate':
-      return rankKnownFirst(input.stats, (s) => s.successRate(), 'descending');
+      // A member without recent outcomes is presumed healthy (ties keep the given order).
+      return rankKnownFirst(input.stats, (s) => s.successRate() ?? 1, 'descending');
   }
 }
 
