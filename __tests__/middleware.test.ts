@@ -62,6 +62,16 @@ describe('use()', () => {
     expect(() => llm.use({ name: 'x', routes: [{}] as never })).toThrow(/`x.routes\[0\]` must be an LLM/);
   });
 
+  it('refuses a transformRequest that returns no request, naming what it got', async () => {
+    const llm = new ScriptLLM('m', [{}]);
+    await expect(llm.use({ name: 'x', transformRequest: () => null as never }).ask('hi')).rejects.toThrow(
+      'a request must be an object, got null',
+    );
+    await expect(
+      llm.use({ name: 'y', transformRequest: async (r) => ({ ...r, messages: [] }) }).ask('hi'),
+    ).rejects.toThrow(/`request.messages` must be a non-empty Message\[\]/);
+  });
+
   it('runs transformRequest before wrapAsk within a layer, and outer layers first', async () => {
     const log: string[] = [];
     const layer = (name: string): LLMMiddleware => ({
@@ -306,3 +316,44 @@ const cannedReply: Reply = {
   raw: {},
   attempts: [],
 };
+
+describe('call.via(llm, { signal })', () => {
+  it('aborts one branch without aborting the call: a hedge keeps the winner, the loser is cancelled', async () => {
+    const slow = new ScriptLLM('slow', [{ hang: true }]);
+    const fast = new ScriptLLM('fast', [{ delayMs: 5 }]);
+    const hedge: LLMMiddleware = {
+      name: 'hedge',
+      routes: [fast],
+      wrapAsk: async (request, _next, call) => {
+        const loser = new AbortController();
+        const first = call.via(slow, { signal: loser.signal }).ask(request);
+        first.catch(() => {});
+        const winner = await call.via(fast).ask(request);
+        loser.abort(new DOMException('lost the race', 'AbortError'));
+        await first.catch(() => {});
+        return winner;
+      },
+    };
+    const controller = new AbortController();
+    const reply = await slow.use(hedge).ask('hi', { signal: controller.signal });
+    expect(reply.model).toBe('fast');
+    expect(controller.signal.aborted).toBe(false);
+    expect(reply.attempts.map((a) => [a.model, a.outcome])).toEqual([
+      ['fast', 'success'],
+      ['slow', 'error'],
+    ]);
+    expect(reply.attempts[1]!.error).toMatchObject({ name: 'AbortError', message: 'lost the race' });
+  });
+
+  it('rejects what is not an LLM, or a signal that is not an AbortSignal', async () => {
+    const llm = new ScriptLLM('m', [{}]);
+    const bad = (arg: unknown, options?: unknown): LLMMiddleware => ({
+      name: 'bad',
+      wrapAsk: (request, _next, call) => call.via(arg as never, options as never).ask(request),
+    });
+    await expect(llm.use(bad({})).ask('hi')).rejects.toThrow(/`call.via` takes an LLM, got an object/);
+    await expect(llm.use(bad(llm, { signal: 1 })).ask('hi')).rejects.toThrow(
+      /`signal` must be an AbortSignal/,
+    );
+  });
+});

@@ -87,9 +87,9 @@ export class CallContext implements CallInfo {
 
 /** A request a layer built: checked and frozen before it goes on (the incoming one is already). */
 export function checkRequest(request: LLMRequest): LLMRequest {
-  if (Object.isFrozen(request)) return request;
   if (typeof request !== 'object' || request === null)
     throw new TypeError(`a request must be an object, got ${describeValue(request)}`);
+  if (Object.isFrozen(request)) return request;
   const { messages, options } = request;
   if (!Array.isArray(messages) || messages.length === 0)
     throw new TypeError(`\`request.messages\` must be a non-empty Message[], got ${describeValue(messages)}`);

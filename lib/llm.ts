@@ -237,6 +237,11 @@ const NONE: readonly never[] = Object.freeze([]);
  * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.
  * It fronts `inner`'s model and provider; `describe()` is `name(inner.describe())` unless the
  * middleware describes itself.
+ *
+ * @example
+ * const retried = llm.withRetry(3); // a MiddlewareLLM<RetryMiddleware>
+ * retried.inner === llm; retried.middleware.config.maxRetries; // 3
+ * retried.describe(); // 'retry(openai:gpt-4o ×4)'
  */
 export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM {
   readonly inner: LLM;
@@ -332,7 +337,10 @@ export class MiddlewareLLM<M extends LLMMiddleware = LLMMiddleware> extends LLM 
 
   async #transform(request: LLMRequest, ctx: CallContext): Promise<LLMRequest> {
     const transformed = this.middleware.transformRequest!(request, ctx);
-    const settled = transformed instanceof Promise ? await raceAbort(transformed, ctx.signal) : transformed;
+    const settled =
+      typeof (transformed as Partial<PromiseLike<LLMRequest>> | null)?.then === 'function'
+        ? await raceAbort(Promise.resolve(transformed), ctx.signal)
+        : (transformed as LLMRequest);
     ctx.signal?.throwIfAborted();
     return checkRequest(settled);
   }

@@ -8,6 +8,8 @@ import type { LLMRequest } from './types.js';
 /**
  * Marks the package's own layers, which honour `call.signal` themselves: only a user's layer
  * gets the abort race that rejects a call at once through a layer that ignores the signal.
+ * A marked layer's `next` is made once per `use()`, not per call, so it must always be called
+ * with the call to pass on: `next(request, ctx)` ({@link InnerAsk}, {@link InnerStream}).
  */
 export const BUILT_IN = Symbol('llm-resilience.builtIn');
 
