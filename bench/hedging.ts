@@ -19,7 +19,10 @@ export interface HedgingCounts {
   readonly delayMs: number;
   /** (b)'s `firstChunkTimeout`, in ms. */
   readonly firstChunkTimeoutMs: number;
-  /** Calls per row in each block; the rows take turns block by block. */
+  /**
+   * Calls per row in each block; the rows take turns block by block. Few, large blocks: each block's
+   * first wave meets cold connections, which a hedge at p95 answers (so small blocks inflate its extras).
+   */
   readonly block: number;
 }
 
@@ -210,7 +213,8 @@ export async function runHedging(
           "Healthy = (h1), our primary with no delays, in the same run; (h0) is the raw client's. Extra requests",
           'per call = upstream requests (counted in the `fetch` under every layer) / calls − 1. The rows take turns',
           `in blocks of ${counts.block} calls (rotating order); the slow requests are drawn from a seed per call, so every`,
-          'row meets the same slow calls. `s` is the time each row spent running its blocks.',
+          'row meets the same slow calls. `s` is the time each row spent running its blocks. Each block starts',
+          "on connections left idle while the other rows ran: its first wave's first chunks come later.",
         ],
       },
     ],
