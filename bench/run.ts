@@ -56,7 +56,7 @@ const FULL: Counts = {
     slowShare: 0.05,
     delayMs: 2000,
     firstChunkTimeoutMs: 500,
-    block: 500,
+    block: 2000,
   },
 };
 
