@@ -19,10 +19,7 @@ export interface HedgingCounts {
   readonly delayMs: number;
   /** (b)'s `firstChunkTimeout`, in ms. */
   readonly firstChunkTimeoutMs: number;
-  /**
-   * Calls per row in each block; the rows take turns block by block. Few, large blocks: each block's
-   * first wave meets cold connections, which a hedge at p95 answers (so small blocks inflate its extras).
-   */
+  /** Calls per row in each block; the rows take turns block by block, each block after a warm-up. */
   readonly block: number;
 }
 
@@ -42,11 +39,12 @@ function countingFetch(up: Upstream, counts: HedgingCounts, faults: boolean): Co
     const body = String(init?.body ?? '');
     const { model } = JSON.parse(body) as { model?: string };
     const primary = model === up.primary;
-    if (primary) requests.primary++;
-    else requests.backup++;
     const id = Number(/req-(\d+)/.exec(body)?.[1] ?? NaN);
+    const measured = Number.isInteger(id); // a warm-up call has no id: not counted, never slow
+    if (measured && primary) requests.primary++;
+    else if (measured) requests.backup++;
     // Keyed on the call alone (no row sends a call's primary twice): every row meets the same slow calls.
-    const slow = faults && primary && draw(SEED, id) < counts.slowShare;
+    const slow = measured && faults && primary && draw(SEED, id) < counts.slowShare;
     if (slow) requests.slow++;
     const headers = new Headers(init?.headers);
     headers.set('x-fault', `chunks=${CHUNKS}${slow ? `;first_chunk_delay=${counts.delayMs}` : ''}`);
@@ -123,6 +121,9 @@ const EXPECTED = Array.from({ length: CHUNKS }, (_, i) => (i === 0 ? 'w1' : ` w$
 
 /** Calls `from` … `to - 1` through one row's stack, `concurrency` at a time. */
 async function runBlock(m: Measured, from: number, to: number, concurrency: number): Promise<void> {
+  // Warm the row's connections first (they went idle while the other rows ran): unmeasured calls,
+  // so that the measured ones meet a steady stream, as 10,000 calls in a row would.
+  await pool(concurrency, concurrency, (k) => m.stack.stream(`Warm-up ${k}`).then(() => {}));
   const start = performance.now();
   await pool(to - from, concurrency, async (k) => {
     const t0 = performance.now();
@@ -213,8 +214,8 @@ export async function runHedging(
           "Healthy = (h1), our primary with no delays, in the same run; (h0) is the raw client's. Extra requests",
           'per call = upstream requests (counted in the `fetch` under every layer) / calls − 1. The rows take turns',
           `in blocks of ${counts.block} calls (rotating order); the slow requests are drawn from a seed per call, so every`,
-          'row meets the same slow calls. `s` is the time each row spent running its blocks. Each block starts',
-          "on connections left idle while the other rows ran: its first wave's first chunks come later.",
+          'row meets the same slow calls. `s` is the time each row spent running its blocks. Each block first',
+          'warms its connections (left idle while the other rows ran) with unmeasured, uncounted, never-slow calls.',
         ],
       },
     ],
