@@ -36,7 +36,7 @@ export async function askLeg(
     book.stats.outcome('success');
     return reply;
   } catch (error) {
-    failed(book, leg, error, 'ask');
+    failed(book, leg, error, 'ask', startedAt);
     throw error;
   } finally {
     book.stats.end();
@@ -61,7 +61,7 @@ export async function openLeg(
     }
     return { stream, first };
   } catch (error) {
-    failed(book, leg, error, 'stream');
+    failed(book, leg, error, 'stream', startedAt);
     book.stats.end();
     throw error;
   }
@@ -112,14 +112,13 @@ export function discardLeg(book: MemberBook, leg: Leg, opened: OpenedStream): vo
 }
 
 /**
- * A leg failed: a cancelled one records no outcome; one a hedge overtook records the latency at
- * which it was hedged (it took at least that long: its p95 must not forget it, nor move past it
- * on the backup's time); else its outcome.
+ * A leg failed: a cancelled one records no outcome; one a hedge overtook records how long it had
+ * run, as a lower bound of its latency (its p95 must not forget it); else its outcome.
  */
-function failed(book: MemberBook, leg: Leg, error: unknown, mode: LatencyMode): void {
+function failed(book: MemberBook, leg: Leg, error: unknown, mode: LatencyMode, startedAt: number): void {
   if (leg.signal.aborted) {
-    const loss = lossOf(leg.signal.reason);
-    if (loss?.type === 'overtaken') book.stats.latency(mode, loss.after);
+    if (lossOf(leg.signal.reason)?.type === 'overtaken')
+      book.stats.latency(mode, book.now() - startedAt, true);
     return;
   }
   if (book.counts(error)) book.stats.outcome('failure');

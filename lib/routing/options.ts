@@ -39,7 +39,7 @@ export interface HedgeOptions {
   /**
    * Ms to wait before the next member starts, from the call's start (and for a second hedge,
    * from the first hedge's start). `'p95'`: the waiting member's recent p95 of the same measure
-   * (a request its hedge overtook counts as the time it was hedged at); with fewer than
+   * (a request its hedge overtook counts as a lower bound: how long it ran); with fewer than
    * `minSamples` recent samples the call is not hedged.
    */
   readonly after: number | 'p95';

@@ -60,9 +60,12 @@ export class MemberStats {
     if (outcome !== 'neutral') this.#outcomes.add(outcome === 'success' ? 1 : 0);
   }
 
-  /** Records a latency in ms: to the answer (`ask`) or to the first chunk (`stream`). */
-  latency(mode: LatencyMode, ms: number): void {
-    this.#latency[mode].add(ms);
+  /**
+   * Records a latency in ms: to the answer (`ask`) or to the first chunk (`stream`). `atLeast`: a
+   * request a hedge overtook, cut after `ms` (it counts in the p95's ranks, not in the mean).
+   */
+  latency(mode: LatencyMode, ms: number, atLeast = false): void {
+    this.#latency[mode].add(ms, atLeast);
   }
 
   /** The share of recent requests that succeeded; `undefined` without recent data. */
