@@ -33,6 +33,22 @@ describe('SlidingWindow', () => {
   });
 });
 
+describe('SlidingWindow lower bounds (requests a hedge overtook)', () => {
+  it('ranks them in the quantile, leaves them out of the mean, and never returns one above an exact sample', () => {
+    const w = new SlidingWindow(60_000, 100, manualClock().now);
+    for (let v = 1; v <= 19; v++) w.add(v * 10);
+    w.add(500, true);
+    w.add(520, true);
+    expect(w.mean()).toBe(100);
+    expect(w.count).toBe(21);
+    expect(w.quantile(0.95)).toBe(190); // the rank falls on 500 "or more": the longest exact one below it
+    expect(w.quantile(0.5)).toBe(110);
+    const bounds = new SlidingWindow(60_000, 100, manualClock().now);
+    bounds.add(300, true);
+    expect([bounds.quantile(0.95), bounds.mean()]).toEqual([300, undefined]); // nothing exact: the bound
+  });
+});
+
 describe('MemberStats', () => {
   it('keeps outcomes, latencies per mode and calls in flight apart', () => {
     const clock = manualClock();
