@@ -3,6 +3,7 @@ import {
   ContextLengthError,
   createEventBus,
   FallbackError,
+  fallsBackByDefault,
   type LLM,
   OverloadedError,
   RetryError,
@@ -222,5 +223,29 @@ describe('withFallbacks', () => {
       expect(Object.isFrozen(chain.middleware.fallbacks)).toBe(true);
       expect(a.describe()).toBe('openai:a');
     });
+  });
+});
+
+describe('fallsBackByDefault', () => {
+  it('does not fall back on an exhausted retry of a ContentFilterError: a RetryError falls back as its lastError', async () => {
+    const refused = new ContentFilterError('policy');
+    const a = new ScriptLLM('a', [{ error: refused }]);
+    const b = new ScriptLLM('b', [{ chunks: ['ok'] }]);
+    const retried = a.withRetry({ maxRetries: 1, initialDelay: 1, retryOn: [ContentFilterError] });
+    const { error } = await settle(retried.withFallbacks([b]).ask('hi'));
+    expect(error).toBeInstanceOf(RetryError);
+    expect((error as RetryError).lastError).toBe(refused);
+    expect(a.calls).toBe(2);
+    expect(b.calls).toBe(0);
+  });
+
+  it('still falls back on an exhausted retry of a transient error, and on a FallbackError', () => {
+    expect(fallsBackByDefault(new RetryError([down()], []))).toBe(true);
+    expect(fallsBackByDefault(new RetryError([new ContentFilterError('policy')], []))).toBe(false);
+    expect(fallsBackByDefault(new RetryError([new RetryError([new ContentFilterError('p')], [])], []))).toBe(
+      false,
+    );
+    expect(fallsBackByDefault(new FallbackError([new ContentFilterError('policy')], []))).toBe(true);
+    expect(fallsBackByDefault(new RetryError([new TypeError('bug')], []))).toBe(false);
   });
 });

@@ -364,11 +364,14 @@ describe('RedisStateStore: when Redis fails', () => {
     try {
       const client = connect(own.url);
       await client.ping();
-      const store = new RedisStateStore({ client, prefix: 'fault', timeout: 250, retryInterval: 200 });
+      // One store per policy (on one connection): guards on one store share its reachability, and this
+      // test wants a slow first call of one chain, under a loaded machine, to leave the other alone.
+      const store = (): RedisStateStore =>
+        new RedisStateStore({ client, prefix: 'fault', timeout: 250, retryInterval: 200 });
       const events: StoreStatusChange[] = [];
       const chains = {
-        'fail-open': guarded(store, 'fail-open', events),
-        'fail-closed': guarded(store, 'fail-closed', events),
+        'fail-open': guarded(store(), 'fail-open', events),
+        'fail-closed': guarded(store(), 'fail-closed', events),
       };
       const calls: CallRecord[] = [];
       const t0 = Date.now();
@@ -488,8 +491,9 @@ describe('RedisStateStore: when Redis fails', () => {
       own.pause();
       const [first, firstClosed] = await Promise.all([timed(open.llm), timed(closed.llm)]);
       expect(first.outcome).toBe('ok');
-      expect(first.ms).toBeGreaterThanOrEqual(295); // the breaker's store call, then the limiter's
-      expect(first.ms).toBeLessThan(600);
+      // The breaker's store call times out; the limiter, on the same store, then skips it: one timeout, not two.
+      expect(first.ms).toBeGreaterThanOrEqual(145);
+      expect(first.ms).toBeLessThan(290);
       expect(firstClosed.outcome).toBeInstanceOf(StoreUnavailableError);
       expect((firstClosed.outcome as StoreUnavailableError).message).toMatch(/did not answer within 150 ms/);
       expect(firstClosed.outcome).toMatchObject({
@@ -517,6 +521,54 @@ describe('RedisStateStore: when Redis fails', () => {
           'rl-fail-open recovered',
         ].sort(),
       );
+    } finally {
+      await own.stop();
+    }
+  }, 15_000);
+
+  it("shares the store's outage between its guards (README setup, SIGSTOP): no call waits more than `timeout`", async () => {
+    const own = await startRedis();
+    try {
+      const client = connect(own.url);
+      await client.ping();
+      const store = new RedisStateStore({ client, prefix: 'readme', timeout: 100, retryInterval: 400 });
+      const limiter = new RateLimiter({ name: 'openai', store, requestsPerMinute: 500 });
+      const breaker = new CircuitBreaker({ name: 'openai:gpt-4o', store, onStoreError: 'fail-open' });
+      const events: string[] = [];
+      limiter.on('storeStatus', (e) => events.push(`${e.guard} ${e.status}`));
+      breaker.on('storeStatus', (e) => events.push(`${e.guard} ${e.status}`));
+      const llm = new OpenAILLM('gpt-4o', { apiKey: 'test', baseURL: server.openaiBaseURL })
+        .withRateLimit(limiter)
+        .withCircuitBreaker(breaker);
+      const timed = async (): Promise<{ outcome: unknown; ms: number }> => {
+        const start = performance.now();
+        const result = await outcome(llm);
+        return { outcome: result, ms: performance.now() - start };
+      };
+      expect((await timed()).outcome).toBe('ok');
+      own.pause();
+      const first = await timed(); // the breaker waits `timeout`; the limiter knows the store is out
+      const next = await timed(); // within retryInterval: neither guard waits
+      await sleep(450);
+      const again = await timed(); // one call tries the store again: one `timeout`, not one per guard
+      own.resume();
+      await sleep(450);
+      const back = await timed();
+      for (const c of [first, next, again, back]) expect(c.outcome).toBe('ok');
+      expect(first.ms).toBeGreaterThanOrEqual(95);
+      expect(first.ms).toBeLessThan(190);
+      expect(next.ms).toBeLessThan(60);
+      expect(again.ms).toBeGreaterThanOrEqual(95);
+      expect(again.ms).toBeLessThan(190);
+      expect(limiter.describeState().degraded).toBe(false);
+      expect(breaker.describeState().degraded).toBe(false);
+      // Each guard still tells each change once, when it meets it.
+      expect(events).toEqual([
+        'openai:gpt-4o degraded',
+        'openai degraded',
+        'openai:gpt-4o recovered',
+        'openai recovered',
+      ]);
     } finally {
       await own.stop();
     }

@@ -1,10 +1,13 @@
 import { isLLM } from './brand.js';
 import { TimeoutError } from './errors/classes.js';
+import { setTimer } from './sleep.js';
 import type { LLM } from './llm.js';
 import type { CallInfo, LLMRequest, ViaLLM, ViaOptions } from './middleware/types.js';
 import type { EventBus, LLMEvents } from './telemetry/events.js';
 import type { Attempt, Provider } from './types.js';
-import { describeValue } from './validate.js';
+import { checkOptionKeys, describeValue, optionNames } from './validate.js';
+
+const VIA_KEYS = optionNames<ViaOptions>({ signal: true });
 
 /** Receives a provider's response headers (a rate limiter pacing itself on `x-ratelimit-*`). */
 export type HeadersListener = (provider: Provider, headers: Headers) => void;
@@ -52,6 +55,7 @@ export class CallContext implements CallInfo {
 
   via(llm: LLM, options?: ViaOptions): ViaLLM {
     if (!isLLM(llm)) throw new TypeError(`\`call.via\` takes an LLM, got ${describeValue(llm)}`);
+    if (options !== undefined) checkOptionKeys('`call.via` options', options, VIA_KEYS);
     const branch = options?.signal === undefined ? this : this.#branch(options.signal);
     return {
       ask: (request) => llm._ask(checkRequest(request), branch),
@@ -124,7 +128,7 @@ export function openCall(signal: AbortSignal | undefined, deadline: number | und
   const attempts: Attempt[] = [];
   const deadlineAt = performance.now() + deadline;
   const onAbort = (): void => controller.abort(signal?.reason);
-  const timer = setTimeout(() => {
+  const timer = setTimer(() => {
     const last = attempts[attempts.length - 1];
     controller.abort(
       new TimeoutError(
@@ -136,7 +140,7 @@ export function openCall(signal: AbortSignal | undefined, deadline: number | und
   if (signal?.aborted) controller.abort(signal.reason);
   else signal?.addEventListener('abort', onAbort, { once: true });
   const close = (): void => {
-    clearTimeout(timer);
+    timer.clear();
     signal?.removeEventListener('abort', onAbort);
   };
   return {

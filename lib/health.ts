@@ -1,9 +1,9 @@
 import { type ChainLeaf, guardState, leavesOf } from './chain.js';
 import { describeError, TimeoutError } from './errors/classes.js';
 import type { LLM } from './llm.js';
-import { raceAbort } from './sleep.js';
+import { raceAbort, setTimer } from './sleep.js';
 import type { Provider } from './types.js';
-import { checkDuration, describeValue } from './validate.js';
+import { checkDuration, checkOptionKeys, describeValue, optionNames } from './validate.js';
 
 /** Options of `healthCheck()`. */
 export interface HealthCheckOptions {
@@ -15,6 +15,8 @@ export interface HealthCheckOptions {
   /** Aborting rejects the whole check with `signal.reason`. */
   readonly signal?: AbortSignal;
 }
+
+const HEALTH_KEYS = optionNames<HealthCheckOptions>({ timeout: true, signal: true });
 
 /** The health of one provider model of a chain. Plain and JSON-serialisable. */
 export interface ModelHealth {
@@ -49,6 +51,7 @@ interface Pingable {
 export async function checkHealth(root: LLM, options: HealthCheckOptions = {}): Promise<ModelHealth[]> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`health check options must be an object, got ${describeValue(options)}`);
+  checkOptionKeys('`healthCheck` options', options, HEALTH_KEYS);
   const { timeout = 10_000, signal } = options;
   checkDuration('timeout', timeout);
   if (signal !== undefined && !(signal instanceof AbortSignal))
@@ -67,7 +70,7 @@ async function checkLeaf(
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
+  const timer = setTimer(() => {
     const message = `The health check of ${llm.describe()} took longer than ${timeout} ms`;
     controller.abort(new TimeoutError(message, { provider: llm.provider, model: llm.model }));
   }, timeout);
@@ -78,7 +81,7 @@ async function checkLeaf(
   } catch (e) {
     error = e;
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     signal?.removeEventListener('abort', onAbort);
   }
   const latencyMs = Date.now() - startedAt;

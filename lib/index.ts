@@ -62,6 +62,7 @@ export {
   RetryError,
   FallbackError,
   describeError,
+  isLLMError,
   CircuitOpenError,
   RateLimitedError,
   StoreUnavailableError,

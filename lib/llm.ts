@@ -1,4 +1,4 @@
-import { isLLM, LLM_BRAND } from './brand.js';
+import { brand, isLLM, LLM_BRAND } from './brand.js';
 import { type CallContext, checkRequest, openCall } from './context.js';
 import { checkHealth, type HealthCheckOptions, type ModelHealth } from './health.js';
 import { checkMiddleware } from './middleware/check.js';
@@ -230,6 +230,9 @@ export abstract class LLM {
     return explainLeaf(this, options);
   }
 }
+
+// `instanceof LLM` holds across copies of the package (ESM and CJS at once), as `isLLM()` does.
+brand(LLM, 'LLM');
 
 const NONE: readonly never[] = Object.freeze([]);
 

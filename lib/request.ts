@@ -1,4 +1,5 @@
 import type { LLMRequest } from './middleware/types.js';
+import { checkCallOptionKeys, checkInput } from './request-checks.js';
 import type { CallOptions, Input } from './types.js';
 import { checkDuration, checkInteger, checkNumber, describeValue } from './validate.js';
 
@@ -9,6 +10,7 @@ import { checkDuration, checkInteger, checkNumber, describeValue } from './valid
  */
 export function toRequest(input: Input, options: CallOptions): LLMRequest {
   checkCallOptions(options);
+  if (typeof input === 'string' || Array.isArray(input)) checkInput(input);
   let messages: LLMRequest['messages'];
   if (typeof input === 'string') messages = Object.freeze([{ role: 'user', content: input }] as const);
   else if (Array.isArray(input) && input.length > 0)
@@ -22,6 +24,7 @@ export function toRequest(input: Input, options: CallOptions): LLMRequest {
 function checkCallOptions(options: CallOptions): void {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`call options must be an object, got ${describeValue(options)}`);
+  checkCallOptionKeys(options);
   const { signal, deadline, timeout, firstChunkTimeout, idleTimeout, temperature, maxTokens } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(signal)}`);

@@ -1,3 +1,4 @@
+import { brand } from '../brand.js';
 import type { Attempt, Provider } from '../types.js';
 
 /** The `kind` of every error the library raises. */
@@ -283,4 +284,41 @@ function inheritedContext(error: unknown): LLMErrorOptions {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+// `instanceof` (and `retryOn: [RateLimitError]`) must hold across copies of the package (ESM and CJS at once).
+for (const [cls, name] of [
+  [LLMError, 'LLMError'],
+  [RateLimitError, 'RateLimitError'],
+  [QuotaExceededError, 'QuotaExceededError'],
+  [OverloadedError, 'OverloadedError'],
+  [ServerError, 'ServerError'],
+  [TimeoutError, 'TimeoutError'],
+  [ConnectionError, 'ConnectionError'],
+  [StreamInterruptedError, 'StreamInterruptedError'],
+  [AuthenticationError, 'AuthenticationError'],
+  [PermissionDeniedError, 'PermissionDeniedError'],
+  [NotFoundError, 'NotFoundError'],
+  [ContextLengthError, 'ContextLengthError'],
+  [ContentFilterError, 'ContentFilterError'],
+  [BadRequestError, 'BadRequestError'],
+  [CircuitOpenError, 'CircuitOpenError'],
+  [RateLimitedError, 'RateLimitedError'],
+  [StoreUnavailableError, 'StoreUnavailableError'],
+  [ChainError, 'ChainError'],
+  [RetryError, 'RetryError'],
+  [FallbackError, 'FallbackError'],
+] as const) {
+  brand(cls, name);
+}
+
+/**
+ * Whether `value` is an error the library raised, from this copy of the package or another (an
+ * app loading it through both `import` and `require`). `instanceof LLMError` says the same.
+ *
+ * @example
+ * catch (e) { if (isLLMError(e) && e.retryable) … }
+ */
+export function isLLMError(value: unknown): value is LLMError {
+  return value instanceof LLMError;
 }

@@ -1,6 +1,6 @@
 import { isLLM } from '../brand.js';
 import { type CallContext, emit, runCallback, throwIfAborted } from '../context.js';
-import { ContentFilterError, FallbackError, LLMError } from '../errors/classes.js';
+import { ContentFilterError, FallbackError, LLMError, RetryError } from '../errors/classes.js';
 import type { LLM } from '../llm.js';
 import { sequence } from '../middleware/explain.js';
 import { BUILT_IN } from '../middleware/run.js';
@@ -9,11 +9,17 @@ import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { checkInterrupt, type InterruptMode, RESET, relay } from '../stream.js';
 import { checkFunction, describeValue } from '../validate.js';
-import type { FallbackOptions } from './options.js';
+import { checkFallbackOptions, type FallbackOptions } from './options.js';
 
-/** The default condition: every `LLMError` but a content-policy refusal, which another model would refuse too. */
+/**
+ * The default condition: every `LLMError` but a content-policy refusal, which another model would
+ * refuse too. A `RetryError` falls back as its `lastError` does (DESIGN §3): an exhausted retry of
+ * a `ContentFilterError` (made retryable with `retryOn`) is still a refusal.
+ */
 export function fallsBackByDefault(error: unknown): boolean {
-  return error instanceof LLMError && !(error instanceof ContentFilterError);
+  let decisive = error;
+  while (decisive instanceof RetryError) decisive = decisive.lastError;
+  return decisive instanceof LLMError && !(decisive instanceof ContentFilterError);
 }
 
 /**
@@ -47,6 +53,7 @@ export class FallbackMiddleware implements LLMMiddleware {
     });
     if (typeof options !== 'object' || options === null)
       throw new TypeError(`fallback options must be an object, got ${describeValue(options)}`);
+    checkFallbackOptions(options);
     checkFunction('fallbackCondition', options.fallbackCondition);
     checkFunction('onFallback', options.onFallback);
     this.fallbacks = Object.freeze([...fallbacks]);

@@ -1,6 +1,8 @@
 import type { LLM } from '../llm.js';
-import { describeValue } from '../validate.js';
+import { checkOptionKeys, describeValue, optionNames } from '../validate.js';
 import type { ExplainNode, ExplainOptions, Explanation, LLMMiddleware } from './types.js';
+
+const EXPLAIN_KEYS = optionNames<ExplainOptions>({ deadline: true, timeout: true, stream: true });
 
 /**
  * `explain()`: the figures of `root`'s chain, then `deadline` as a cap on the time (never on
@@ -9,6 +11,7 @@ import type { ExplainNode, ExplainOptions, Explanation, LLMMiddleware } from './
 export function explainChain(root: LLM, options: ExplainOptions): Explanation {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`explain options must be an object, got ${describeValue(options)}`);
+  checkOptionKeys('`explain` options', options, EXPLAIN_KEYS);
   checkMs('deadline', options.deadline);
   checkMs('timeout', options.timeout);
   const tree = root._explain(options);

@@ -15,6 +15,7 @@ import {
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
+import { checkAnthropicOptions } from './checks.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
@@ -66,7 +67,7 @@ export class AnthropicLLM extends ProviderLLM {
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: AnthropicLLMOptions = {}) {
-    super(model, options);
+    super(model, checkAnthropicOptions(options));
     const { client, apiKey, baseURL, defaultHeaders, fetch } = options;
     this.#client = client ?? new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0 });
     this.#scope = {

@@ -14,6 +14,7 @@ import {
   type StreamUpdate,
   withHeaders,
 } from './provider.js';
+import { checkOpenAIOptions } from './checks.js';
 import { secretsOf } from './secrets.js';
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
@@ -62,7 +63,7 @@ export class OpenAILLM extends ProviderLLM {
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: OpenAILLMOptions = {}) {
-    super(model, options);
+    super(model, checkOpenAIOptions(options));
     const { client, apiKey, baseURL, organization, project, defaultHeaders, fetch } = options;
     this.#client =
       client ??

@@ -3,6 +3,7 @@ import { emit } from '../context.js';
 import { LLMError, StreamInterruptedError, TimeoutError } from '../errors/classes.js';
 import { LLM, type LLMRequest } from '../llm.js';
 import type { Attempt, CallOptions, Provider, Reply, StreamChunk, TimeoutOptions, Usage } from '../types.js';
+import { clearTimer, setTimer, type Timer } from '../sleep.js';
 import { checkDuration, checkInteger, checkNumber } from '../validate.js';
 
 /** What a provider reads off one streamed SDK event. */
@@ -287,7 +288,7 @@ class AttemptTimers {
   readonly #controller = new AbortController();
   readonly #parent: AbortSignal | undefined;
   readonly #who: { readonly provider: Provider; readonly model: string };
-  readonly #timers: Partial<Record<TimerName, NodeJS.Timeout>> = {};
+  readonly #timers: Partial<Record<TimerName, Timer>> = {};
   readonly #onParentAbort = (): void => this.#controller.abort(this.#parent?.reason);
 
   constructor(parent: AbortSignal | undefined, who: { readonly provider: Provider; readonly model: string }) {
@@ -304,21 +305,21 @@ class AttemptTimers {
   /** (Re)starts a limit; `undefined` leaves it off. */
   arm(name: TimerName, ms: number | undefined): void {
     if (ms === undefined) return;
-    clearTimeout(this.#timers[name]);
-    this.#timers[name] = setTimeout(() => {
+    clearTimer(this.#timers[name]);
+    this.#timers[name] = setTimer(() => {
       const { provider, model } = this.#who;
       this.#controller.abort(new TimeoutError(`${name} of ${ms} ms passed`, { provider, model }));
     }, ms);
   }
 
   disarm(name: TimerName): void {
-    clearTimeout(this.#timers[name]);
+    clearTimer(this.#timers[name]);
     this.#timers[name] = undefined;
   }
 
   /** Clears every timer and stops following the call's signal; `abort` also cancels the request. */
   dispose(abort = false): void {
-    for (const timer of Object.values(this.#timers)) clearTimeout(timer);
+    for (const timer of Object.values(this.#timers)) clearTimer(timer);
     this.#parent?.removeEventListener('abort', this.#onParentAbort);
     if (abort && !this.#controller.signal.aborted) this.#controller.abort();
   }

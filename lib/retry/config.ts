@@ -1,4 +1,12 @@
-import { checkDuration, checkFunction, checkInteger, checkNumber, describeValue } from '../validate.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptionKeys,
+  describeValue,
+  optionNames,
+} from '../validate.js';
 import { BackoffStrategy, type BackoffSettings } from './backoff.js';
 import { checkMatchers, type ErrorMatcher } from '../errors/matchers.js';
 import { checkInterrupt, type InterruptMode } from '../stream.js';
@@ -55,12 +63,30 @@ export interface ResolvedRetryConfig extends BackoffSettings {
 
 const STRATEGIES = new Set<string>(Object.values(BackoffStrategy));
 
+const RETRY_KEYS = optionNames<RetryConfig>({
+  maxRetries: true,
+  initialDelay: true,
+  maxDelay: true,
+  backoffMultiplier: true,
+  backoffStrategy: true,
+  jitter: true,
+  retryOn: true,
+  stopOn: true,
+  retryCondition: true,
+  respectRetryAfter: true,
+  onRetry: true,
+  onFailure: true,
+  onInterrupt: true,
+  random: true,
+});
+
 /** Fills defaults and validates; throws `TypeError`/`RangeError` naming the bad option. */
 export function resolveRetryConfig(input: RetryConfig | number | undefined): ResolvedRetryConfig {
   const config: RetryConfig = typeof input === 'number' ? { maxRetries: input } : (input ?? {});
   if (typeof config !== 'object' || config === null) {
     throw new TypeError(`withRetry takes a RetryConfig or a number of retries, got ${describeValue(input)}`);
   }
+  checkOptionKeys('`withRetry` options', config, RETRY_KEYS);
   const { maxRetries = 3, initialDelay = 1000, maxDelay = 60_000, backoffMultiplier = 2 } = config;
   checkInteger('maxRetries', maxRetries, 0);
   checkDuration('initialDelay', initialDelay);

@@ -1,9 +1,10 @@
+import { brand } from '../brand.js';
 import type { Tracer } from '@opentelemetry/api';
 import { type FoundGuard, guardState, guardsOf } from '../chain.js';
 import type { CallContext } from '../context.js';
 import type { LLM, LLMRequest } from '../llm.js';
 import type { Provider } from '../types.js';
-import { checkInteger } from '../validate.js';
+import { checkInteger, checkOptionKeys, optionNames } from '../validate.js';
 import { Counters, countsSnapshot, type OutcomeCounts, type RouteShare, routesSnapshot } from './counters.js';
 import { CallSpan, resolveTracer } from './otel.js';
 import { CallRecorder } from './recorder.js';
@@ -22,6 +23,14 @@ export interface TelemetryOptions {
    */
   readonly latencyWindow?: number;
 }
+
+/** `metrics` and `prices` are the names the OTel-metrics and cost work (DESIGN §11) adds. */
+const TELEMETRY_KEYS = optionNames<TelemetryOptions, 'metrics' | 'prices'>({
+  tracing: true,
+  latencyWindow: true,
+  metrics: true,
+  prices: true,
+});
 
 /** A breaker or limiter found in an observed chain, with its state at the time of `getMetrics()`. */
 export interface GuardReport {
@@ -133,6 +142,7 @@ export class Telemetry {
   constructor(options: TelemetryOptions = {}) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError(`telemetry options must be an object, got ${String(options)}`);
+    checkOptionKeys('Telemetry options', options, TELEMETRY_KEYS);
     const { tracing, latencyWindow = 1000 } = options;
     checkInteger('latencyWindow', latencyWindow, 1);
     this.tracer = resolveTracer(tracing);
@@ -209,3 +219,6 @@ function report({ llm, guard }: FoundGuard): GuardReport {
   const { name } = guard as { name?: unknown };
   return { llm, ...(typeof name === 'string' ? { name } : {}), state: guardState(guard) };
 }
+
+// Shared on purpose between LLMs: `instanceof Telemetry` holds across copies of the package.
+brand(Telemetry, 'Telemetry');

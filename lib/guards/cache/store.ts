@@ -1,6 +1,7 @@
+import { brand } from '../../brand.js';
 import { LRUCache } from 'lru-cache';
 import type { Reply } from '../../types.js';
-import { checkDuration, checkFunction, checkInteger } from '../../validate.js';
+import { checkDuration, checkFunction, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import type { CacheRequest } from './key.js';
 
 /** Options of a {@link ResponseCache} (and of `withCache(options)`). */
@@ -28,6 +29,16 @@ export interface CacheOptions {
    */
   readonly coalesce?: boolean;
 }
+
+/** `staleIfError` and `store` are the names the degrade work (DESIGN §11) adds. */
+const CACHE_KEYS = optionNames<CacheOptions, 'staleIfError' | 'store'>({
+  ttl: true,
+  maxEntries: true,
+  shouldCache: true,
+  coalesce: true,
+  staleIfError: true,
+  store: true,
+});
 
 /** What a cache has served. `hitRate` is `hits / (hits + misses)`, `null` before any lookup. */
 export interface CacheStats {
@@ -72,6 +83,7 @@ export class ResponseCache {
   constructor(options: CacheOptions = {}) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError(`cache options must be an object, got ${String(options)}`);
+    checkOptionKeys('cache options', options, CACHE_KEYS);
     const { ttl = 3_600_000, maxEntries = 1000, shouldCache, coalesce = false } = options;
     checkDuration('ttl', ttl);
     checkInteger('maxEntries', maxEntries, 1);
@@ -150,3 +162,6 @@ export class ResponseCache {
     else this.#counts.misses++;
   }
 }
+
+// Shared on purpose between LLMs: `instanceof ResponseCache` holds across copies of the package.
+brand(ResponseCache, 'ResponseCache');

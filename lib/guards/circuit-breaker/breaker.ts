@@ -1,3 +1,4 @@
+import { brand } from '../../brand.js';
 import { randomUUID } from 'node:crypto';
 import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit } from '../../context.js';
@@ -343,3 +344,6 @@ export class CircuitBreaker {
     }
   }
 }
+
+// Shared on purpose between LLMs: `instanceof CircuitBreaker` holds across copies of the package.
+brand(CircuitBreaker, 'CircuitBreaker');

@@ -7,7 +7,7 @@ import {
   TimeoutError,
 } from '../../errors/classes.js';
 import { checkMatchers, type ErrorMatcher } from '../../errors/matchers.js';
-import { checkDuration, checkFunction, checkInteger } from '../../validate.js';
+import { checkDuration, checkFunction, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import { checkStoreOptions, type StateStore, type StoreErrorPolicy } from '../store/types.js';
 
 /** Where a breaker stands: `closed` lets calls through, `open` refuses them, `half_open` lets probes through. */
@@ -84,6 +84,18 @@ export interface ResolvedCircuitBreakerOptions {
   readonly onStoreError: StoreErrorPolicy;
 }
 
+const BREAKER_KEYS = optionNames<CircuitBreakerOptions>({
+  name: true,
+  failureThreshold: true,
+  recoveryTimeout: true,
+  halfOpenMaxCalls: true,
+  successThreshold: true,
+  countOn: true,
+  now: true,
+  store: true,
+  onStoreError: true,
+});
+
 /** Fills defaults and validates; throws `TypeError`/`RangeError` naming the bad option. */
 export function resolveBreakerOptions(
   options: CircuitBreakerOptions | undefined,
@@ -92,6 +104,7 @@ export function resolveBreakerOptions(
   if (typeof input !== 'object' || input === null) {
     throw new TypeError(`CircuitBreaker options must be an object, got ${String(options)}`);
   }
+  checkOptionKeys('CircuitBreaker options', input, BREAKER_KEYS);
   const {
     name = 'circuit-breaker',
     failureThreshold = 5,

@@ -1,3 +1,4 @@
+import { brand } from '../../brand.js';
 import { randomUUID } from 'node:crypto';
 import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit, timeLeft } from '../../context.js';
@@ -5,7 +6,7 @@ import { RateLimitedError } from '../../errors/classes.js';
 import type { LLMRequest } from '../../llm.js';
 import { sleep } from '../../sleep.js';
 import type { Provider } from '../../types.js';
-import { checkDuration, checkNumber } from '../../validate.js';
+import { checkDuration, checkNumber, checkOptionKeys, optionNames } from '../../validate.js';
 import { pacingHoldMs } from './headers.js';
 import {
   type RateLimiterOptions,
@@ -41,6 +42,8 @@ export interface AcquireOptions {
   /** Overrides the limiter's `maxWait` for this call. */
   readonly maxWait?: number;
 }
+
+const ACQUIRE_KEYS = optionNames<AcquireOptions>({ signal: true, maxWait: true });
 
 /** A limiter's state for reports (`healthCheck`, metrics): plain, JSON-serialisable. */
 export interface RateLimiterSnapshot {
@@ -203,6 +206,7 @@ export class RateLimiter {
    */
   acquire(estimatedTokens = 0, options: AcquireOptions = {}): Promise<RateLimitTicket> {
     checkNumber('estimatedTokens', estimatedTokens, 0);
+    checkOptionKeys('`acquire` options', options, ACQUIRE_KEYS);
     checkDuration('maxWait', options.maxWait);
     const maxWait = options.maxWait ?? this.options.maxWait;
     return this.#admit(
@@ -444,3 +448,6 @@ export class RateLimiter {
     );
   }
 }
+
+// Shared on purpose between LLMs: `instanceof RateLimiter` holds across copies of the package.
+brand(RateLimiter, 'RateLimiter');

@@ -1,6 +1,13 @@
 import type { LLMRequest } from '../../llm.js';
 import type { Provider } from '../../types.js';
-import { checkDuration, checkFunction, checkInteger, checkNumber } from '../../validate.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptionKeys,
+  optionNames,
+} from '../../validate.js';
 import { checkStoreOptions, type StateStore, type StoreErrorPolicy } from '../store/types.js';
 
 /** What a custom token estimator sees: the call, and the model it goes to. */
@@ -62,11 +69,26 @@ export interface ResolvedRateLimiterOptions {
   readonly onStoreError: StoreErrorPolicy;
 }
 
+const LIMITER_KEYS = optionNames<RateLimiterOptions>({
+  requestsPerMinute: true,
+  tokensPerMinute: true,
+  windowMs: true,
+  maxWait: true,
+  expectedOutputTokens: true,
+  estimateTokens: true,
+  respectProviderHeaders: true,
+  name: true,
+  now: true,
+  store: true,
+  onStoreError: true,
+});
+
 /** Fills defaults and validates; throws `TypeError`/`RangeError` naming the bad option. */
 export function resolveLimiterOptions(options: RateLimiterOptions): ResolvedRateLimiterOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`RateLimiter options must be an object, got ${String(options)}`);
   }
+  checkOptionKeys('RateLimiter options', options, LIMITER_KEYS);
   const {
     requestsPerMinute,
     tokensPerMinute,

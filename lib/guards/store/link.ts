@@ -2,10 +2,15 @@
  * A guard's line to its shared store: bounds every store call by the store's `timeout`, applies
  * the guard's `onStoreError` policy when a call fails, and tracks whether the store is reachable —
  * announcing each change (`degraded`, `recovered`) once, on the guard's emitter and the call's buses.
+ *
+ * Reachability belongs to the store, not to the guard: every guard on one store (a limiter and a
+ * breaker in one chain, guards of several chains) shares it. One store call that fails or times out
+ * degrades the store for all of them, so a call through several guards waits at most one `timeout`,
+ * and after `retryInterval` one call, of any guard, tries the store again for all.
  */
 import { type CallContext, emit } from '../../context.js';
 import { StoreUnavailableError } from '../../errors/classes.js';
-import { raceAbort } from '../../sleep.js';
+import { raceAbort, setTimer } from '../../sleep.js';
 import type { Provider } from '../../types.js';
 import type { StateStore, StoreErrorPolicy, StoreStatusChange } from './types.js';
 
@@ -33,23 +38,43 @@ class StoreTimeout extends Error {
   override readonly name = 'StoreTimeout';
 }
 
+/** A store's reachability, shared by every link to it. */
+interface StoreHealth {
+  degraded: boolean;
+  lastError: unknown;
+  /** While degraded: when (performance.now) one call may try the store again. */
+  retryAt: number;
+  /** A call is trying the degraded store again: the others apply the policy meanwhile. */
+  trying: boolean;
+}
+
+const HEALTH = new WeakMap<StateStore, StoreHealth>();
+
+function healthOf(store: StateStore): StoreHealth {
+  let health = HEALTH.get(store);
+  if (health === undefined) {
+    health = { degraded: false, lastError: undefined, retryAt: 0, trying: false };
+    HEALTH.set(store, health);
+  }
+  return health;
+}
+
 export class StoreLink {
   readonly store: StateStore;
   readonly #guard: StoreGuard;
-  #degraded = false;
-  #lastError: unknown;
-  /** While degraded: when (performance.now) one call may try the store again. */
-  #retryAt = 0;
-  #trying = false;
+  readonly #health: StoreHealth;
+  /** What this guard last announced: each guard tells each change once, when it meets it. */
+  #toldDegraded = false;
 
   constructor(store: StateStore, guard: StoreGuard) {
     this.store = store;
     this.#guard = guard;
+    this.#health = healthOf(store);
   }
 
-  /** Whether the last store call failed (calls follow the policy until one succeeds). */
+  /** Whether the store's last call (by any guard on it) failed: calls follow the policy until one succeeds. */
   get degraded(): boolean {
-    return this.#degraded;
+    return this.#health.degraded;
   }
 
   /**
@@ -64,10 +89,14 @@ export class StoreLink {
     who: StoreCaller | undefined,
     release?: (late: T) => void,
   ): Promise<T | Local> {
-    const trying = this.#degraded; // the one call that tries a degraded store again
+    const health = this.#health;
+    const trying = health.degraded; // the one call that tries a degraded store again
     if (trying) {
-      if (this.#trying || performance.now() < this.#retryAt) return this.#refuse(this.#lastError, who);
-      this.#trying = true;
+      if (health.trying || performance.now() < health.retryAt) {
+        this.#tell(ctx); // another guard met the outage: this one says so when it first feels it
+        return this.#refuse(health.lastError, who);
+      }
+      health.trying = true;
     }
     const pending = this.#bounded(operation);
     try {
@@ -82,13 +111,13 @@ export class StoreLink {
       this.#down(error, ctx);
       return this.#refuse(error, who);
     } finally {
-      if (trying) this.#trying = false;
+      if (trying) health.trying = false;
     }
   }
 
   /** A background update (an outcome, a token count, a pacing hold): skipped while degraded; a failure degrades. */
   send<T>(operation: () => Promise<T>, ctx: CallContext | undefined, then?: (value: T) => void): void {
-    if (this.#degraded) return;
+    if (this.#health.degraded) return;
     this.#bounded(operation).then(
       (value) => then?.(value),
       (error: unknown) => this.#down(error, ctx),
@@ -112,7 +141,7 @@ export class StoreLink {
     const { timeout, name } = this.store;
     return new Promise<T>((resolve, reject) => {
       let done = false;
-      const timer = setTimeout(() => {
+      const timer = setTimer(() => {
         // After a busy stretch of the event loop, timers run before sockets are read: give an answer
         // that arrived meanwhile its turn first (setImmediate runs after the poll phase).
         setImmediate(() => {
@@ -121,7 +150,7 @@ export class StoreLink {
       }, timeout);
       const settle = (): void => {
         done = true;
-        clearTimeout(timer);
+        timer.clear();
       };
       let pending: Promise<T>;
       try {
@@ -143,18 +172,26 @@ export class StoreLink {
   }
 
   #up(ctx: CallContext | undefined): void {
-    if (!this.#degraded) return;
-    this.#degraded = false;
-    this.#lastError = undefined;
-    this.#announce('recovered', undefined, ctx);
+    const health = this.#health;
+    health.degraded = false;
+    health.lastError = undefined;
+    this.#tell(ctx);
   }
 
   #down(error: unknown, ctx: CallContext | undefined): void {
-    this.#lastError = error;
-    this.#retryAt = performance.now() + this.store.retryInterval;
-    if (this.#degraded) return;
-    this.#degraded = true;
-    this.#announce('degraded', error, ctx);
+    const health = this.#health;
+    health.lastError = error;
+    health.retryAt = performance.now() + this.store.retryInterval;
+    health.degraded = true;
+    this.#tell(ctx);
+  }
+
+  /** Announces the store's state on this guard if it has not told it yet. */
+  #tell(ctx: CallContext | undefined): void {
+    const { degraded, lastError } = this.#health;
+    if (degraded === this.#toldDegraded) return;
+    this.#toldDegraded = degraded;
+    this.#announce(degraded ? 'degraded' : 'recovered', lastError, ctx);
   }
 
   #announce(status: 'degraded' | 'recovered', error: unknown, ctx: CallContext | undefined): void {

@@ -1,4 +1,4 @@
-import { checkDuration, checkInteger } from '../../validate.js';
+import { checkDuration, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import type { CircuitState } from '../circuit-breaker/options.js';
 import {
   CIRCUIT_ADMIT,
@@ -56,6 +56,15 @@ export interface RedisStateStoreOptions {
   readonly idleTtl?: number;
 }
 
+const STORE_KEYS = optionNames<RedisStateStoreOptions>({
+  client: true,
+  prefix: true,
+  timeout: true,
+  retryInterval: true,
+  probeLease: true,
+  idleTtl: true,
+});
+
 /** Connection statuses on which a command would only wait in ioredis' offline queue. */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
@@ -94,6 +103,7 @@ export class RedisStateStore implements StateStore {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`RedisStateStore options must be an object, got ${String(options)}`);
     }
+    checkOptionKeys('RedisStateStore options', options, STORE_KEYS);
     const {
       client,
       prefix = 'llm-resilience',
