@@ -284,6 +284,14 @@ describe('route() options', () => {
     [{ hedge: { after: -5 } }, /`hedge.after` must be a finite number ≥ 0, got -5/],
     [{ hedge: { after: 10, maxExtra: 0 } }, /`hedge.maxExtra` must be an ≥ 1 integer, got 0/],
     [{ random: 4 as never }, /`random` must be a function, got 4/],
+    [
+      { stratgy: 'latency' } as never,
+      /Unknown option `stratgy` in `route` options; did you mean `strategy`\?/,
+    ],
+    [
+      { hedge: { after: 10, maxExtras: 2 } } as never,
+      /Unknown option `maxExtras` in `route` option `hedge`; did you mean `maxExtra`\?/,
+    ],
   ])('rejects %j', (options, message) => {
     expect(() => route(llms, options)).toThrow(message);
   });

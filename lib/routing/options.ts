@@ -1,5 +1,5 @@
 import type { LLM } from '../llm.js';
-import { checkFunction, checkInteger, checkNumber } from '../validate.js';
+import { checkFunction, checkInteger, checkNumber, checkOptionKeys, optionNames } from '../validate.js';
 
 /**
  * How `route()` picks the member a call goes to first; the others follow in the strategy's
@@ -94,10 +94,25 @@ export interface ResolvedRouteOptions {
   readonly now: () => number;
 }
 
+const ROUTE_KEYS = optionNames<RouteOptions>({
+  strategy: true,
+  weights: true,
+  window: true,
+  explore: true,
+  hedge: true,
+  fallbackCondition: true,
+  onFallback: true,
+  random: true,
+  now: true,
+});
+
+const HEDGE_KEYS = optionNames<HedgeOptions>({ after: true, maxExtra: true, minSamples: true });
+
 /** Checks `options` for `members` LLMs and fills the defaults; throws `TypeError`/`RangeError` naming the option. */
 export function resolveRouteOptions(options: RouteOptions, members: number): ResolvedRouteOptions {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`route options must be an object, got ${String(options)}`);
+  checkOptionKeys('`route` options', options, ROUTE_KEYS);
   const { strategy = 'priority', weights, window = 60_000, explore = 0.05, hedge } = options;
   if (!STRATEGIES.includes(strategy))
     throw new TypeError(
@@ -149,6 +164,7 @@ function checkWeights(
 function resolveHedge(hedge: HedgeOptions): Required<HedgeOptions> {
   if (typeof hedge !== 'object' || hedge === null)
     throw new TypeError(`\`hedge\` must be an object ({ after, maxExtra? }), got ${String(hedge)}`);
+  checkOptionKeys('`route` option `hedge`', hedge, HEDGE_KEYS);
   const { after, maxExtra = 1, minSamples = 20 } = hedge;
   if (after !== 'p95') {
     if (typeof after !== 'number')
