@@ -92,7 +92,7 @@ describe('withCache', () => {
     expect(second).toMatchObject({ text: 'hello', model: 'm', provider: 'openai', attempts: [] });
     expect(second.usage).toEqual(first.usage);
     expect(seen).toEqual(['miss', 'hit', 'miss']);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 2, hitRate: 1 / 3, size: 2 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 2, stale: 0, hitRate: 1 / 3, size: 2 });
   });
 
   it('describes itself, is frozen, and leaves the receiver unchanged', () => {

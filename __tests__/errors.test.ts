@@ -130,9 +130,15 @@ describe('classifySdkError', () => {
     expect(classifySdkError(raw, scope, sdk)).toBeInstanceOf(ConnectionError);
   });
 
-  it('leaves errors it does not own as they are', () => {
+  it('makes any other failure of a provider call a ProviderError, keeping it as the cause', () => {
     const bug = new TypeError('undefined is not a function');
-    expect(classifySdkError(bug, scope, sdk)).toBe(bug);
+    const error = classifySdkError(bug, scope, sdk) as LLMError;
+    expect(error).toMatchObject({ name: 'ProviderError', kind: 'provider_error', retryable: false });
+    expect(error.cause).toBe(bug);
+    expect(error.message).toContain('TypeError: undefined is not a function');
+  });
+
+  it('leaves a user abort as it is', () => {
     const abort = new OpenAI.APIUserAbortError();
     expect(classifySdkError(abort, scope, sdk)).toBe(abort);
   });

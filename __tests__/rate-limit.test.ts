@@ -10,6 +10,7 @@ import {
 } from '../lib/index.js';
 import { pacingHoldMs, parseResetDuration } from '../lib/guards/rate-limit/headers.js';
 import { approximateTokens, openaiCounter } from '../lib/guards/rate-limit/tokens.js';
+import * as tokensModule from '../lib/guards/rate-limit/tokens.js';
 import { FnLLM, manualClock } from './helpers/guards.js';
 import { seeded } from './helpers/script.js';
 
@@ -261,10 +262,11 @@ describe('RateLimiter', () => {
     expect(inner.calls).toBe(1);
   });
 
-  it('estimates tokens with gpt-tokenizer for OpenAI and an approximation for Anthropic', async () => {
+  it('estimates tokens with gpt-tokenizer for OpenAI and an approximation for Anthropic when the limit is near', async () => {
     const seen: number[] = [];
     const probe = (provider: 'openai' | 'anthropic'): LLM => {
-      const limiter = new RateLimiter({ tokensPerMinute: 1_000_000 });
+      // Half the limit (20) is below every call's upper bound: each is counted exactly.
+      const limiter = new RateLimiter({ tokensPerMinute: 40, expectedOutputTokens: 30 });
       const inner = new FnLLM(
         'm',
         () => {
@@ -284,7 +286,38 @@ describe('RateLimiter', () => {
     await probe('anthropic').ask('hello world', { maxTokens: 10 });
     await probe('anthropic').ask('안녕하세요', { maxTokens: 10 });
     // framing 3 + per message 3 + 'hello world' 2 (+ system 3 + 'Be brief.' 3) + output
-    expect(seen).toEqual([18, 24, 1032, 20, 21]);
+    expect(seen).toEqual([18, 24, 38, 20, 21]);
+  });
+
+  it('reserves an upper bound (UTF-8 bytes + framing) while the window has ample room, and counts each request once', async () => {
+    const exact = jest.spyOn(tokensModule, 'estimateRequestTokens');
+    try {
+      const limiter = new RateLimiter({ tokensPerMinute: 1_000 });
+      const seen: number[] = [];
+      const llm = new FnLLM('m', () => {
+        seen.push(limiter.describeState().tokensInWindow);
+        return {};
+      }).withRateLimit(limiter);
+      await llm.ask('hello world', { maxTokens: 10 }); // 3 + 3 + 11 bytes + 10 = 27 ≤ 500
+      expect(seen).toEqual([27]);
+      expect(exact).not.toHaveBeenCalled();
+      // Past half the limit, counts are exact; a retried request is counted once.
+      const tight = new RateLimiter({ tokensPerMinute: 50 }); // half (25) < the bound (27)
+      let attempts = 0;
+      const flaky = new FnLLM('m', () => {
+        if (++attempts < 2)
+          throw new OverloadedError('busy', { provider: 'openai', model: 'm', status: 529 });
+        return {};
+      })
+        .withRateLimit(tight)
+        .withRetry({ maxRetries: 1, initialDelay: 1 });
+      await flaky.ask('hello world', { maxTokens: 10 });
+      expect(attempts).toBe(2);
+      expect(tight.describeState().tokensInWindow).toBe(18 + 2); // the failed attempt keeps its estimate; the answer its usage
+      expect(exact).toHaveBeenCalledTimes(1);
+    } finally {
+      exact.mockRestore();
+    }
   });
 
   it('counts with o200k_base and treats special-token text as plain text', async () => {

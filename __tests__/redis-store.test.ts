@@ -33,16 +33,37 @@ beforeAll(async () => {
 }, 20_000);
 
 afterAll(async () => {
-  for (const c of clients) c.disconnect();
+  // Wait until every connection has really closed. A bare disconnect() left ioredis' own timer
+  // (disconnectTimeout, 2 s by default; 100 ms here) running, and jest "did not exit one second
+  // after the test run".
+  await Promise.all(clients.map(closed));
   await server?.close();
   await redis?.stop();
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Disconnects `client`; a connected one resolves once its socket has closed. (A client of a
+ * Redis already stopped has no socket left to close: disconnect() just ends its reconnecting.)
+ */
+function closed(client: Redis): Promise<void> {
+  const ended =
+    client.status === 'ready'
+      ? new Promise<void>((resolve) => client.once('end', () => resolve()))
+      : undefined;
+  client.disconnect();
+  return ended ?? Promise.resolve();
+}
+
 /** An ioredis client that reconnects quickly and never queues a command for long. */
 function connect(url = redis.url, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { retryStrategy: () => 20, maxRetriesPerRequest: 1, ...options });
+  const client = new Redis(url, {
+    retryStrategy: () => 20,
+    maxRetriesPerRequest: 1,
+    disconnectTimeout: 100,
+    ...options,
+  });
   client.on('error', () => {});
   clients.push(client);
   return client;

@@ -73,7 +73,7 @@ describe('Telemetry', () => {
       attempts: 7,
       retries: 1,
       fallbacks: 1,
-      cache: { hits: 1, misses: 3, hitRate: 0.25 },
+      cache: { hits: 1, misses: 3, stale: 0, hitRate: 0.25 },
       rateLimit: { waits: 0, waitedMs: 0, rejections: 0 },
       circuitBreaker: { blocks: 0, opened: 0 },
       byProvider: { openai: { successes: 3, failures: 4 } },
@@ -183,7 +183,7 @@ describe('Telemetry', () => {
       requests: 0,
       successRate: null,
       latencyMs: { average: null, p95: null, max: null, samples: 0 },
-      cache: { hits: 0, misses: 0, hitRate: null },
+      cache: { hits: 0, misses: 0, stale: 0, hitRate: null },
       byModel: {},
     });
   });

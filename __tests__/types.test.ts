@@ -19,8 +19,9 @@ describe('public types', () => {
     const chain: LLM = openai
       .withRetry({ maxRetries: 3, backoffStrategy: BackoffStrategy.JITTER })
       .withFallbacks([new AnthropicLLM('claude-haiku-4-5', { apiKey: 'k' })]);
-    const reply: Promise<Reply> = chain.ask('hi', { temperature: 0.2, maxTokens: 10, system: 'be brief' });
-    reply.catch(() => {});
+    // Never called (a call would go to api.openai.com): the type checker is the test here.
+    const reply = (): Promise<Reply> =>
+      chain.ask('hi', { temperature: 0.2, maxTokens: 10, system: 'be brief' });
     const chunk: StreamChunk = { type: 'reset', text: '' };
     const config: RetryConfig = { backoffStrategy: 'linear', retryOn: [TypeError, 'rate limit', /quota/i] };
     const options: CallOptions = { deadline: 1000, signal: AbortSignal.timeout(1000) };
@@ -40,10 +41,11 @@ describe('public types', () => {
       void bad;
     };
 
-    expect([chunk.type, config.backoffStrategy, options.deadline, typeof rejected]).toEqual([
+    expect([chunk.type, config.backoffStrategy, options.deadline, typeof rejected, typeof reply]).toEqual([
       'reset',
       'linear',
       1000,
+      'function',
       'function',
     ]);
   });

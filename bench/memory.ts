@@ -56,8 +56,12 @@ function growthOf({ baseline, checkpoints }: Steady): { growth: number; peak: nu
   return { growth, peak: Math.max(...checkpoints.map((c) => c.heapMB)) - baseline };
 }
 
-export async function runMemory(counts: MemoryCounts): Promise<SectionResult> {
-  const r = await runChild(counts);
+/**
+ * Section 4. `reuse`: the JSON line a separate `node --expose-gc --import tsx bench/memory-child.ts …`
+ * printed with the same counts, instead of running the child again (the memory run is the longest).
+ */
+export async function runMemory(counts: MemoryCounts, reuse?: string): Promise<SectionResult> {
+  const r = reuse === undefined ? await runChild(counts) : (JSON.parse(reuse) as ChildResult);
   const [full, noLimiter] = r.steady;
   const g = growthOf(full);
   const h = growthOf(noLimiter);
@@ -109,7 +113,7 @@ export async function runMemory(counts: MemoryCounts): Promise<SectionResult> {
         notes: [
           `(d): ${full.label}. (d) − limiters: ${noLimiter.label}.`,
           `In-process transport (a fetch returning a canned Response), ${counts.concurrency} calls in flight, every prompt different (the cache always misses and stays at its 1000 entries). Run under node --expose-gc; gc() twice before each reading; Δ against the baseline after a warm-up.`,
-          "The rate limiter's sliding-window log keeps one entry per call of the last windowMs (60 s): at this run's thousands of calls a second that is hundreds of thousands of entries, and the log is compacted only when its expired head outgrows its live part, so it holds up to twice that.",
+          'The rate limiter keeps its window as 100 buckets of counts (requests + token sum per 1/100 of windowMs), not one entry per call: its memory does not grow with the call rate.',
         ],
       },
       {

@@ -3,7 +3,12 @@
  * `npm run bench -- --quick` (`npm run bench:smoke`): every section with tiny counts, printed
  * only — a check that the benchmark still runs, not a measurement.
  * `--only=overhead,streaming,goodput,memory` runs some sections (RESULTS.md is then not written).
+ * `--medium`: every section with smaller counts (the memory section keeps its 1,000,000 calls), and
+ * RESULTS.md written, saying so — for a machine shared with other work, where a full run would take
+ * too long. `--memory-result=<file>` takes section 4 from a separate run of bench/memory-child.ts
+ * (its JSON line, with the same counts) instead of running it again.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { FaultPlan } from './faults.js';
@@ -93,6 +98,32 @@ const QUICK: Counts = {
   },
 };
 
+const MEDIUM: Counts = {
+  overhead: {
+    warmup: 100,
+    sequential: 800,
+    concurrent: 1000,
+    concurrency: 50,
+    block: 100,
+    cpuRounds: 10,
+    cpuBlock: 200,
+    localRounds: 20,
+    localBlock: 200,
+  },
+  streaming: {
+    warmup: 10,
+    streams: 60,
+    chunks: 500,
+    shortStreams: 200,
+    pacedStreams: 5,
+    pacedChunks: 20,
+    delayMs: 20,
+  },
+  goodput: { requests: 2_000, concurrency: 50, streamShare: 0.3, parallel: false, callLimitMs: 120_000 },
+  memory: FULL.memory,
+  hedging: { ...FULL.hedging, calls: 3_000, block: 1_000 },
+};
+
 const SECTIONS = ['overhead', 'streaming', 'goodput', 'memory', 'hedging'] as const;
 
 const PLAN: Omit<FaultPlan, 'primary' | 'fallback'> = {
@@ -127,11 +158,18 @@ function log(line: string): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      medium: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'memory-result': { type: 'string' },
+    },
   });
   const quick = values.quick === true;
+  const medium = !quick && values.medium === true;
   const only = values.only?.split(',') ?? [...SECTIONS];
-  const counts = quick ? QUICK : FULL;
+  const counts = quick ? QUICK : medium ? MEDIUM : FULL;
+  const memoryResult = values['memory-result'];
   const started = Date.now();
   const startLoad = loadavg()[0]!;
   const server = await startFaultServer();
@@ -186,14 +224,22 @@ async function main(): Promise<void> {
   }
   if (only.includes('memory')) {
     log('bench: 4. memory (child process, --expose-gc)…');
-    done(await runMemory(counts.memory));
+    const reuse =
+      memoryResult === undefined ? undefined : readFileSync(memoryResult, 'utf8').trim().split('\n').pop();
+    done(await runMemory(counts.memory, reuse));
   }
 
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const header = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString()} (${minutes} min). Do not edit by hand: run it again.`,
+    `Written by \`npm run bench${medium ? ' -- --medium' : ''}\` on ${new Date().toISOString()} (${minutes} min). Do not edit by hand: run it again.`,
+    ...(medium
+      ? [
+          '',
+          `**Medium counts** (\`--medium\`: fewer calls than a full run in sections 1–3; section 4 in full), taken on a machine shared with other work (load average ${startLoad.toFixed(1)} at the start on 2 cores): latency and CPU figures are noisier than a full run on an idle machine; re-run \`npm run bench\` there for the reference figures.`,
+        ]
+      : []),
     'See bench/README.md for what each section measures and how.',
   ].join('\n');
   const text = render(sections, environment(startLoad), header);

@@ -19,8 +19,8 @@ import {
   type LLM,
   OpenAILLM,
   Telemetry,
-} from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+} from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 const HAIKU = 'Rate limits at dawn / retries wait out the storm / the fallback answers';
 
@@ -89,7 +89,15 @@ async function main(): Promise<void> {
     // Two failed calls in a row open the primary's circuit: later calls skip it, with no retry delay.
     const breaker = new CircuitBreaker({ name: 'primary', failureThreshold: 2, recoveryTimeout: 30_000 });
     breaker.on('stateChange', ({ from, to }) => log.warn(`circuit of the primary: ${from} -> ${to}`));
-    const telemetry = new Telemetry();
+    // OpenTelemetry metrics go to whatever MeterProvider the app registers (none here: a no-op; see
+    // the README's Prometheus setup), and replies are priced from this table.
+    const telemetry = new Telemetry({
+      metrics: true,
+      prices: {
+        'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 },
+        'claude-haiku-4-5': { input: 1, output: 5 },
+      },
+    });
 
     const llm = endpoints.primary
       .withRetry({

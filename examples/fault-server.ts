@@ -4,10 +4,19 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { FaultServer, faultModel } from '../lib/testing/index.js';
+import { FaultServer, faultModel } from 'llm-resilience/testing';
 
 async function main(): Promise<void> {
-  const server = await FaultServer.start();
+  // A named reply script: leading text, then a tool call whose arguments stream in four deltas.
+  const server = await FaultServer.start({
+    replies: {
+      weather: {
+        text: 'Let me check.',
+        toolCalls: [{ id: 'call_1', name: 'get_weather', input: { city: 'Paris' } }],
+        argChunks: 4,
+      },
+    },
+  });
   console.log(`fault server listening on ${server.url}`);
   try {
     // Two 503s with a retry-after-ms hint, then a healthy answer: the SDK's own retries recover.
@@ -33,6 +42,27 @@ async function main(): Promise<void> {
     stream.on('text', (delta) => (text += delta));
     await stream.finalMessage().catch((error: unknown) => {
       console.log(`anthropic: stream broke after "${text}":`, (error as Error).message);
+    });
+
+    // The tool call, whole as JSON; then streamed and cut mid-arguments (3 text chunks + 2 of 4 argument deltas).
+    const call = await openai.chat.completions.create({ model: 'gpt-4o~reply=weather', messages: [] });
+    console.log(
+      'openai tool call:',
+      call.choices[0]?.finish_reason,
+      JSON.stringify(call.choices[0]?.message.tool_calls),
+    );
+    const cut = anthropic.messages.stream({
+      model: faultModel('claude-sonnet-4-6', { reply: 'weather', drop_after: 5 }),
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    let args = '';
+    cut.on('inputJson', (delta) => (args += delta));
+    await cut.finalMessage().catch((error: unknown) => {
+      console.log(
+        `anthropic: tool call cut after arguments ${JSON.stringify(args)}:`,
+        (error as Error).message,
+      );
     });
   } finally {
     await server.close();

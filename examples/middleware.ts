@@ -6,8 +6,8 @@
  * answered each prompt, every request body as it went over the wire (redacted on every retried
  * attempt), and what `explain()` says about the README's headline chain.
  */
-import { AnthropicLLM, type LLM, type LLMMiddleware, type LLMRequest, OpenAILLM } from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+import { AnthropicLLM, type LLM, type LLMMiddleware, type LLMRequest, OpenAILLM } from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 // --- the README's example -------------------------------------------------------------------
 const redactPII: LLMMiddleware = {

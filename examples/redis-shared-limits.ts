@@ -13,8 +13,8 @@ import {
   RateLimiter,
   RedisStateStore,
   type StoreStatusChange,
-} from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+} from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 /** One instance of the service: its own Redis connection, and guards named like every other instance's. */
 interface Instance {

@@ -7,8 +7,8 @@
  * p95, and whichever sends a first chunk first wins. Prints each slow call's outcome, the
  * telemetry, and what `explain()` says the chain can cost at most.
  */
-import { AnthropicLLM, OpenAILLM, route, Telemetry } from '../lib/index.js';
-import { FaultServer } from '../lib/testing/index.js';
+import { AnthropicLLM, OpenAILLM, route, Telemetry } from 'llm-resilience';
+import { FaultServer } from 'llm-resilience/testing';
 
 async function main(): Promise<void> {
   const server = await FaultServer.start();

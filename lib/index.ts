@@ -36,10 +36,11 @@ export {
   type SdkPromise,
   withHeaders,
 } from './providers/provider.js';
-export { OpenAILLM, type OpenAILLMOptions } from './providers/openai.js';
+export { OpenAILLM, type OpenAILLMOptions, type OpenAIClientLike } from './providers/openai.js';
 export {
   AnthropicLLM,
   type AnthropicLLMOptions,
+  type AnthropicClientLike,
   DEFAULT_ANTHROPIC_MAX_TOKENS,
 } from './providers/anthropic.js';
 export {
@@ -59,6 +60,7 @@ export {
   ContextLengthError,
   ContentFilterError,
   BadRequestError,
+  ProviderError,
   RetryError,
   FallbackError,
   describeError,
@@ -116,12 +118,16 @@ export { RedisStateStore, type RedisStateStoreOptions, type RedisClientLike } fr
 export { cache, CacheMiddleware } from './guards/cache/wrapper.js';
 export { ResponseCache, cachesByDefault, type CacheOptions, type CacheStats } from './guards/cache/store.js';
 export { cacheKey, type CacheRequest } from './guards/cache/key.js';
+export type { CacheEntry, CacheStore } from './guards/cache/entry.js';
+export { MemoryCacheStore } from './guards/cache/memory.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './guards/cache/redis.js';
 export {
   Telemetry,
   type TelemetryOptions,
   type TelemetryMetrics,
   type GuardReport,
 } from './telemetry/metrics.js';
+export type { ModelPrice, PriceTable, CostMetrics } from './telemetry/cost.js';
 export type { OutcomeCounts } from './telemetry/counters.js';
 export { telemetry, TelemetryMiddleware } from './telemetry/wrapper.js';
 export type { HealthCheckOptions, ModelHealth } from './health.js';

@@ -37,6 +37,8 @@ export interface Reply {
   readonly usage: Usage;
   /** The provider's own reason, e.g. `stop`, `length`, `end_turn`, `max_tokens`. */
   readonly finishReason: string;
+  /** Set when a cache served the reply: `'hit'` fresh, `'stale'` served past its TTL because the call failed. */
+  readonly cached?: 'hit' | 'stale';
   /** The provider's response object (for streams: the last event carrying the finish reason). */
   readonly raw: unknown;
   /** Every request of the call, in order, across retries and fallbacks. */

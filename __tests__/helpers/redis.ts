@@ -1,8 +1,9 @@
 /**
  * A real `redis-server` for tests: on a free loopback port, persistence off, in a scratch
  * directory; killable (SIGKILL, as a crash), pausable (SIGSTOP, as a hung server) and restartable
- * on the same port. Missing `redis-server` is a test failure with instructions, never a skip: CI
- * installs it (`.ci/run`).
+ * on the same port. Missing `redis-server` is a test failure with the one-line install command,
+ * never a skip; jest's global setup (global-setup.ts) installs it first when it runs as root on
+ * Debian/Ubuntu.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,14 +27,25 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/** The command that installs `redis-server`, as the error tells it. */
+export const INSTALL_REDIS = 'sudo apt-get install -y redis-server';
+
+/** Where `redis-server` is: on PATH, or where the global setup found it after installing it. */
+export function redisServerCommand(): string {
+  return process.env.LLM_RESILIENCE_REDIS_SERVER ?? 'redis-server';
+}
+
+/** Whether `command --version` runs. */
+export function runs(command: string): boolean {
+  const probe = spawnSync(command, ['--version'], { encoding: 'utf8' });
+  return !probe.error && probe.status === 0;
+}
+
 /** Throws a clear error when `redis-server` cannot run here. */
 export function requireRedisServer(): void {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
+  if (!runs(redisServerCommand())) {
     throw new Error(
-      'redis-server is not installed (or does not run): the Redis tests need it. ' +
-        'Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`; ' +
-        `.ci/run installs it in CI. (${probe.error?.message ?? probe.stderr})`,
+      `redis-server is not installed: the Redis tests need it. Install it with: ${INSTALL_REDIS}  (macOS: brew install redis)`,
     );
   }
 }
@@ -60,7 +72,7 @@ export async function startRedis(): Promise<RedisServer> {
 
   const launch = async (): Promise<void> => {
     const proc = spawn(
-      'redis-server',
+      redisServerCommand(),
       [
         '--port',
         String(port),

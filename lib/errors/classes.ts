@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'context_length'
   | 'content_filter'
   | 'bad_request'
+  | 'provider_error'
   | 'retry_exhausted'
   | 'fallback_exhausted'
   | 'circuit_open'
@@ -161,6 +162,19 @@ export class BadRequestError extends LLMError {
 }
 
 /**
+ * A provider call failed in a way no other class describes: the provider's SDK is not installed,
+ * or the SDK (or anything under it) threw an error that is neither an HTTP nor a network failure.
+ * `cause` is the original error. Not retried; falls back, so a chain's rules apply to it.
+ *
+ * @example
+ * try { await llm.ask('Hi') } catch (e) { if (e instanceof ProviderError) log.error(e.cause) }
+ */
+export class ProviderError extends LLMError {
+  override readonly name = 'ProviderError' as const;
+  readonly kind = 'provider_error' as const;
+}
+
+/**
  * A circuit breaker refused the call without trying it: the circuit is open (or half-open with
  * every probe slot taken). Not retried; a fallback chain moves on to its next LLM at once.
  * `retryAfterMs` is the time until the breaker lets a probe through (absent when half-open).
@@ -302,6 +316,7 @@ for (const [cls, name] of [
   [ContextLengthError, 'ContextLengthError'],
   [ContentFilterError, 'ContentFilterError'],
   [BadRequestError, 'BadRequestError'],
+  [ProviderError, 'ProviderError'],
   [CircuitOpenError, 'CircuitOpenError'],
   [RateLimitedError, 'RateLimitedError'],
   [StoreUnavailableError, 'StoreUnavailableError'],

@@ -10,6 +10,7 @@ import {
   NotFoundError,
   OverloadedError,
   PermissionDeniedError,
+  ProviderError,
   QuotaExceededError,
   RateLimitError,
   ServerError,
@@ -208,16 +209,20 @@ export interface SdkErrors<E extends Error> {
 }
 
 /**
- * Maps anything an SDK call threw to our taxonomy. Returns the input unchanged when it is
- * not a provider failure (a bug's `TypeError`, a user abort): those are not ours to classify.
+ * Maps anything an SDK call threw to our taxonomy. A user abort is returned unchanged (it is
+ * not a failure); anything no other class describes becomes a {@link ProviderError}, so a
+ * chain's rules apply to every failure of a provider call. `sdk` is `undefined` until the SDK
+ * (or a client passed in) is known.
  */
 export function classifySdkError<E extends Error>(
   error: unknown,
   scope: ErrorScope,
-  sdk: SdkErrors<E>,
+  sdk: SdkErrors<E> | undefined,
 ): unknown {
   scrub(error, scope.secrets);
-  if (error instanceof LLMError || error instanceof sdk.APIUserAbortError) return error;
+  if (error instanceof LLMError) return error;
+  if (sdk === undefined) return classifyTransportError(error, scope) ?? unclassified(error, scope);
+  if (error instanceof sdk.APIUserAbortError) return error;
   const base = { provider: scope.provider, model: scope.model, cause: error };
   if (error instanceof sdk.APIConnectionTimeoutError) {
     return new TimeoutError('The request timed out before the response started', base);
@@ -232,5 +237,16 @@ export function classifySdkError<E extends Error>(
     return new ConnectionError(message, base);
   }
   if (error instanceof sdk.APIError) return classifyApiError(sdk.facts(error), scope, error);
-  return classifyTransportError(error, scope) ?? error;
+  return classifyTransportError(error, scope) ?? unclassified(error, scope);
+}
+
+/** A failure of a provider call that no other class describes. An abort of any realm stays itself. */
+function unclassified(error: unknown, scope: ErrorScope): unknown {
+  if (isErrorLike(error) && error.name === 'AbortError') return error;
+  const what = isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
+  return new ProviderError(`The ${scope.provider} call failed: ${redact(what, scope.secrets)}`, {
+    provider: scope.provider,
+    model: scope.model,
+    cause: error,
+  });
 }

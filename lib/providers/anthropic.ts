@@ -1,9 +1,5 @@
-import Anthropic, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { APIError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { classifySdkError, type ErrorScope, type SdkErrors } from '../errors/classify.js';
 import type { LLMRequest } from '../llm.js';
@@ -16,12 +12,25 @@ import {
   withHeaders,
 } from './provider.js';
 import { checkAnthropicOptions } from './checks.js';
+import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
+
+/**
+ * What {@link AnthropicLLM} needs of a ready client: any `new Anthropic(…)` (0.71 or later) fits.
+ * Typed by shape so that these declarations do not import `@anthropic-ai/sdk`, which is an
+ * optional peer dependency.
+ */
+export interface AnthropicClientLike {
+  readonly apiKey?: unknown;
+  readonly authToken?: unknown;
+  readonly messages: { create(body: never, options?: never): unknown };
+  readonly models: { list(query?: never, options?: never): unknown };
+}
 
 /** Options of {@link AnthropicLLM}: a ready `client`, or the usual client options. */
 export interface AnthropicLLMOptions extends TimeoutOptions {
-  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
-  readonly client?: Anthropic;
+  /** A ready client (`new Anthropic(…)`). Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: AnthropicClientLike;
   /** @default process.env.ANTHROPIC_API_KEY */
   readonly apiKey?: string;
   readonly baseURL?: string;
@@ -40,20 +49,30 @@ export interface AnthropicLLMOptions extends TimeoutOptions {
 /** The `max_tokens` sent when neither the constructor nor the call names one. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
-const SDK: SdkErrors<APIError> = {
-  APIError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  facts: (e) => ({
+const SDK: SdkSpec = {
+  package: '@anthropic-ai/sdk',
+  supported: '>=0.71 <2',
+  user: 'AnthropicLLM',
+  env: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'],
+};
+
+/** SDK 1.x reads `type`, `errorCode` and `apiMessage` off the body; 0.x leaves them in `error` (the body). */
+const facts: SdkErrors<APIError>['facts'] = (e) => {
+  const body = (e.error as { error?: { type?: unknown; message?: unknown } } | undefined)?.error;
+  return {
     status: e.status,
-    type: e.type,
+    type: e.type ?? (typeof body?.type === 'string' ? body.type : undefined),
     code: e.errorCode,
-    message: e.apiMessage ?? e.message,
+    message: e.apiMessage ?? (typeof body?.message === 'string' ? body.message : e.message),
     headers: e.headers,
     requestId: e.requestID,
-  }),
+  };
 };
+
+/** Credentials can also come as a header a gateway expects. */
+function hasAuthHeader(headers: Record<string, string> | undefined): boolean {
+  return Object.keys(headers ?? {}).some((name) => /^(x-api-key|authorization)$/i.test(name));
+}
 
 /**
  * The messages API through the official `@anthropic-ai/sdk` package.
@@ -63,18 +82,38 @@ const SDK: SdkErrors<APIError> = {
  */
 export class AnthropicLLM extends ProviderLLM {
   readonly provider = 'anthropic' as const;
-  readonly #client: Anthropic;
+  readonly #sdk: SdkClient<Anthropic, APIError>;
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: AnthropicLLMOptions = {}) {
     super(model, checkAnthropicOptions(options));
-    const { client, apiKey, baseURL, defaultHeaders, fetch } = options;
-    this.#client = client ?? new Anthropic({ apiKey, baseURL, defaultHeaders, fetch, maxRetries: 0 });
+    const { client, baseURL, defaultHeaders, fetch } = options;
+    // The SDK reads the environment when a client is built; we read it here, once, as it would.
+    const apiKey = options.apiKey ?? envVar('ANTHROPIC_API_KEY');
+    const authToken = envVar('ANTHROPIC_AUTH_TOKEN');
     this.#scope = {
       provider: 'anthropic',
       model,
-      secrets: secretsOf(this.#client.apiKey, this.#client.authToken, apiKey),
+      secrets: secretsOf(client?.apiKey, client?.authToken, apiKey, authToken),
     };
+    this.#sdk = new SdkClient<Anthropic, APIError>(
+      {
+        spec: SDK,
+        scope: this.#scope,
+        client: client as Anthropic | undefined,
+        hasCredentials: apiKey !== undefined || authToken !== undefined || hasAuthHeader(defaultHeaders),
+        create: (AnthropicClient) =>
+          new (AnthropicClient as typeof Anthropic)({
+            apiKey: apiKey ?? null,
+            authToken: authToken ?? null,
+            baseURL,
+            defaultHeaders,
+            fetch,
+            maxRetries: 0,
+          }),
+      },
+      facts,
+    );
     if (new.target === AnthropicLLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
@@ -83,8 +122,9 @@ export class AnthropicLLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion> {
+    const client = await this.#sdk.client();
     const message = await withHeaders(
-      this.#client.messages.create({ ...this.#params(request), stream: false }, { signal, maxRetries: 0 }),
+      client.messages.create({ ...this.#params(request), stream: false }, { signal, maxRetries: 0 }),
       onHeaders,
     );
     let text = '';
@@ -104,8 +144,9 @@ export class AnthropicLLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
+    const client = await this.#sdk.client();
     return withHeaders(
-      this.#client.messages.create({ ...this.#params(request), stream: true }, { signal, maxRetries: 0 }),
+      client.messages.create({ ...this.#params(request), stream: true }, { signal, maxRetries: 0 }),
       onHeaders,
     );
   }
@@ -135,11 +176,12 @@ export class AnthropicLLM extends ProviderLLM {
   }
 
   protected classify(error: unknown): unknown {
-    return classifySdkError(error, this.#scope, SDK);
+    return classifySdkError(error, this.#scope, this.#sdk.errors);
   }
 
   protected override async listModels(signal: AbortSignal | undefined): Promise<void> {
-    await this.#client.models.list({ limit: 1 }, { signal, maxRetries: 0 });
+    const client = await this.#sdk.client();
+    await client.models.list({ limit: 1 }, { signal, maxRetries: 0 });
   }
 
   #params(request: LLMRequest): MessageCreateParamsBase {

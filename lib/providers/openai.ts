@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsBase,
@@ -15,12 +16,23 @@ import {
   withHeaders,
 } from './provider.js';
 import { checkOpenAIOptions } from './checks.js';
+import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
+
+/**
+ * What {@link OpenAILLM} needs of a ready client: any `new OpenAI(…)` (openai 6 or 7) fits. Typed
+ * by shape so that these declarations do not import `openai`, which is an optional peer dependency.
+ */
+export interface OpenAIClientLike {
+  readonly apiKey?: unknown;
+  readonly chat: { readonly completions: { create(body: never, options?: never): unknown } };
+  readonly models: { list(options?: never): unknown };
+}
 
 /** Options of {@link OpenAILLM}: a ready `client`, or the usual client options. */
 export interface OpenAILLMOptions extends TimeoutOptions {
-  /** A ready client. Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
-  readonly client?: OpenAI;
+  /** A ready client (`new OpenAI(…)`). Its own retries are bypassed: each request is sent with `maxRetries: 0`. */
+  readonly client?: OpenAIClientLike;
   /** @default process.env.OPENAI_API_KEY */
   readonly apiKey?: string;
   /** Any OpenAI-compatible server, e.g. `http://localhost:11434/v1` for Ollama. */
@@ -35,20 +47,21 @@ export interface OpenAILLMOptions extends TimeoutOptions {
   readonly system?: string;
 }
 
-const SDK: SdkErrors<APIError> = {
-  APIError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  facts: (e) => ({
-    status: e.status,
-    type: e.type,
-    code: e.code,
-    message: e.message,
-    headers: e.headers,
-    requestId: e.requestID,
-  }),
+const SDK: SdkSpec = {
+  package: 'openai',
+  supported: '^6 || ^7',
+  user: 'OpenAILLM',
+  env: ['OPENAI_API_KEY'],
 };
+
+const facts: SdkErrors<APIError>['facts'] = (e) => ({
+  status: e.status,
+  type: e.type,
+  code: e.code,
+  message: e.message,
+  headers: e.headers,
+  requestId: e.requestID,
+});
 
 /**
  * Chat completions through the official `openai` package, on OpenAI or any OpenAI-compatible server.
@@ -59,24 +72,34 @@ const SDK: SdkErrors<APIError> = {
  */
 export class OpenAILLM extends ProviderLLM {
   readonly provider = 'openai' as const;
-  readonly #client: OpenAI;
+  readonly #sdk: SdkClient<OpenAI, APIError>;
   readonly #scope: ErrorScope;
 
   constructor(model: string, options: OpenAILLMOptions = {}) {
     super(model, checkOpenAIOptions(options));
-    const { client, apiKey, baseURL, organization, project, defaultHeaders, fetch } = options;
-    this.#client =
-      client ??
-      new OpenAI({
-        apiKey,
-        baseURL,
-        organization,
-        project,
-        defaultHeaders,
-        fetch,
-        maxRetries: 0,
-      });
-    this.#scope = { provider: 'openai', model, secrets: secretsOf(this.#client.apiKey, apiKey) };
+    const { client, baseURL, organization, project, defaultHeaders, fetch } = options;
+    // The SDK reads the environment when a client is built; we read it here, once, as it would.
+    const apiKey = options.apiKey ?? envVar('OPENAI_API_KEY');
+    this.#scope = { provider: 'openai', model, secrets: secretsOf(client?.apiKey, apiKey) };
+    this.#sdk = new SdkClient<OpenAI, APIError>(
+      {
+        spec: SDK,
+        scope: this.#scope,
+        client: client as OpenAI | undefined,
+        hasCredentials: apiKey !== undefined && apiKey !== '',
+        create: (OpenAIClient) =>
+          new (OpenAIClient as typeof OpenAI)({
+            apiKey,
+            baseURL,
+            organization,
+            project,
+            defaultHeaders,
+            fetch,
+            maxRetries: 0,
+          }),
+      },
+      facts,
+    );
     if (new.target === OpenAILLM) Object.freeze(this); // a subclass freezes itself, once built
   }
 
@@ -85,11 +108,9 @@ export class OpenAILLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<Completion> {
+    const client = await this.#sdk.client();
     const response = await withHeaders(
-      this.#client.chat.completions.create(
-        { ...this.#params(request), stream: false },
-        { signal, maxRetries: 0 },
-      ),
+      client.chat.completions.create({ ...this.#params(request), stream: false }, { signal, maxRetries: 0 }),
       onHeaders,
     );
     const choice = response.choices[0];
@@ -112,8 +133,9 @@ export class OpenAILLM extends ProviderLLM {
     signal: AbortSignal | undefined,
     onHeaders?: HeaderListener,
   ): Promise<AsyncIterable<unknown>> {
+    const client = await this.#sdk.client();
     return withHeaders(
-      this.#client.chat.completions.create(
+      client.chat.completions.create(
         { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
         { signal, maxRetries: 0 },
       ),
@@ -138,11 +160,12 @@ export class OpenAILLM extends ProviderLLM {
   }
 
   protected classify(error: unknown): unknown {
-    return classifySdkError(error, this.#scope, SDK);
+    return classifySdkError(error, this.#scope, this.#sdk.errors);
   }
 
   protected override async listModels(signal: AbortSignal | undefined): Promise<void> {
-    await this.#client.models.list({ signal, maxRetries: 0 });
+    const client = await this.#sdk.client();
+    await client.models.list({ signal, maxRetries: 0 });
   }
 
   #params(request: LLMRequest): ChatCompletionCreateParamsBase {

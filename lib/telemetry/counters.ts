@@ -26,7 +26,7 @@ export class Counters {
   hedgeWins = 0;
   /** `route()`: requests sent to each member (by its `describe()`). */
   readonly routes = new Map<string, number>();
-  readonly cache = { hits: 0, misses: 0 };
+  readonly cache = { hits: 0, misses: 0, stale: 0 };
   readonly rateLimit = { waits: 0, waitedMs: 0, rejections: 0 };
   readonly circuitBreaker = { blocks: 0, opened: 0 };
   readonly byProvider = new Map<string, OutcomeCounts>();
@@ -72,6 +72,9 @@ export class Counters {
         return;
       case 'cacheMiss':
         this.cache.misses++;
+        return;
+      case 'cacheStale':
+        this.cache.stale++;
         return;
       case 'rateLimited': {
         const { waitMs, rejected } = payload as { waitMs?: unknown; rejected?: unknown };

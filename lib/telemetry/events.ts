@@ -32,6 +32,16 @@ export type LLMEvents = {
   callbackError: { readonly callback: string; readonly error: unknown };
   /** `withCache` answered from its cache: no request was made. `key` is the cache key. */
   cacheHit: { readonly key: string; readonly model: string; readonly provider: Provider };
+  /**
+   * `withCache` answered with an expired reply (`reply.cached === 'stale'`) because the live call
+   * failed with `error` (`staleIfError`). The lookup before it was a `cacheMiss`.
+   */
+  cacheStale: {
+    readonly key: string;
+    readonly model: string;
+    readonly provider: Provider;
+    readonly error: unknown;
+  };
   /** `withCache` found nothing stored (or nothing it may reuse) and calls its inner LLM. */
   cacheMiss: { readonly key: string; readonly model: string; readonly provider: Provider };
   /** A circuit breaker changed state (`closed`, `open`, `half_open`); `name` is the breaker's. */

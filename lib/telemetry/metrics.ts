@@ -1,5 +1,5 @@
 import { brand } from '../brand.js';
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { type FoundGuard, guardState, guardsOf } from '../chain.js';
 import type { CallContext } from '../context.js';
 import type { LLM, LLMRequest } from '../llm.js';
@@ -8,6 +8,8 @@ import { checkInteger, checkOptionKeys, optionNames } from '../validate.js';
 import { Counters, countsSnapshot, type OutcomeCounts, type RouteShare, routesSnapshot } from './counters.js';
 import { CallSpan, resolveTracer } from './otel.js';
 import { CallRecorder } from './recorder.js';
+import { checkPrices, CostMeter, type CostMetrics, type PriceTable } from './cost.js';
+import { callAttributes, MetricInstruments, resolveMeter } from './instruments.js';
 
 /** Options of a {@link Telemetry}. */
 export interface TelemetryOptions {
@@ -22,6 +24,23 @@ export interface TelemetryOptions {
    * @default 1000
    */
   readonly latencyWindow?: number;
+  /**
+   * OpenTelemetry metrics (the GenAI conventions' `gen_ai.client.operation.duration` and
+   * `gen_ai.client.token.usage`, and `llm_resilience.*` counters): `true` uses the global API's
+   * meter `llm-resilience`, taken at the first recorded call (a no-op if the application has not
+   * registered a `MeterProvider` by then), or pass a `Meter`. Off, no metric code runs at all.
+   * @default false
+   */
+  readonly metrics?: boolean | Meter;
+  /**
+   * Prices per million tokens by model, for `getMetrics().cost` and the `gen_ai.usage.cost` span
+   * attribute. No built-in list. A reply is priced by its reported model, else the configured
+   * model that answered; unpriced models and cache hits cost 0.
+   *
+   * @example
+   * { 'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 }, 'claude-3-5-haiku-latest': { input: 0.8, output: 4 } }
+   */
+  readonly prices?: PriceTable;
 }
 
 /** `metrics` and `prices` are the names the OTel-metrics and cost work (DESIGN §11) adds. */
@@ -54,7 +73,7 @@ export interface GuardReport {
  *   latencyMs: { average: 250, p95: 400, max: 400, samples: 4 },
  *   tokens: { input: 30, output: 12, total: 42 },
  *   attempts: 6, retries: 2, fallbacks: 1,
- *   cache: { hits: 1, misses: 3, hitRate: 0.25 },
+ *   cache: { hits: 1, misses: 3, stale: 0, hitRate: 0.25 },
  *   rateLimit: { waits: 0, waitedMs: 0, rejections: 0 },
  *   circuitBreaker: { blocks: 0, opened: 0 },
  *   byProvider: { openai: { successes: 2, failures: 3 }, anthropic: { successes: 1, failures: 0 } },
@@ -103,7 +122,13 @@ export interface TelemetryMetrics {
    * of all routed requests. Present once a routed call was seen.
    */
   readonly routes?: Readonly<Record<string, RouteShare>>;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number | null };
+  /** Cache lookups; `stale`: expired replies served because the live call failed (each also a miss). */
+  readonly cache: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly stale: number;
+    readonly hitRate: number | null;
+  };
   /** Local rate limiting (`rateLimited` events): calls held back, total time held, calls refused. */
   readonly rateLimit: { readonly waits: number; readonly waitedMs: number; readonly rejections: number };
   /** Calls (or steps of a fallback chain) refused by an open breaker, and how often a breaker opened. */
@@ -116,6 +141,8 @@ export interface TelemetryMetrics {
   readonly breakers: readonly GuardReport[];
   /** Every rate limiter in the observed chains, with its current state. */
   readonly limiters: readonly GuardReport[];
+  /** With `prices`: the cost of live replies so far, total and by model. */
+  readonly cost?: CostMetrics;
 }
 
 /**
@@ -134,7 +161,14 @@ export class Telemetry {
   /** The tracer spans go to; undefined when tracing is off. */
   readonly tracer: Tracer | undefined;
   readonly latencyWindow: number;
+  /** Whether OpenTelemetry metrics are recorded. */
+  readonly metrics: boolean;
+  /** The price table, if any. */
+  readonly prices: PriceTable | undefined;
   #counters: Counters;
+  #cost: CostMeter | undefined;
+  readonly #meter: (() => Meter) | undefined;
+  #instruments: MetricInstruments | undefined;
   readonly #breakers: FoundGuard[] = [];
   readonly #limiters: FoundGuard[] = [];
   readonly #active = new WeakSet<object>();
@@ -146,8 +180,12 @@ export class Telemetry {
     const { tracing, latencyWindow = 1000 } = options;
     checkInteger('latencyWindow', latencyWindow, 1);
     this.tracer = resolveTracer(tracing);
+    this.#meter = resolveMeter(options.metrics);
+    this.metrics = this.#meter !== undefined;
+    this.prices = checkPrices(options.prices);
     this.latencyWindow = latencyWindow;
     this.#counters = new Counters(latencyWindow);
+    this.#cost = this.prices && new CostMeter(this.prices);
     Object.freeze(this);
   }
 
@@ -179,12 +217,14 @@ export class Telemetry {
       byModel: countsSnapshot(c.byModel),
       breakers: this.#breakers.map(report),
       limiters: this.#limiters.map(report),
+      ...(this.#cost ? { cost: this.#cost.snapshot() } : {}),
     };
   }
 
   /** Zeroes every counter (the guards found stay watched). */
   reset(): void {
     this.#counters = new Counters(this.latencyWindow);
+    this.#cost = this.prices && new CostMeter(this.prices);
   }
 
   /** @internal Finds the breakers and limiters of a chain `withTelemetry` is attached to. */
@@ -207,7 +247,16 @@ export class Telemetry {
     if (this.#active.has(ctx.attempts)) return undefined;
     this.#active.add(ctx.attempts);
     const span = this.tracer ? new CallSpan(this.tracer, target, request) : undefined;
-    return new CallRecorder(this.#counters, span, () => this.#active.delete(ctx.attempts));
+    const instruments =
+      this.#meter && (this.#instruments ??= new MetricInstruments(this.#meter(), this.#breakers));
+    return new CallRecorder({
+      counters: this.#counters,
+      span,
+      metrics: instruments,
+      attributes: instruments && callAttributes(target),
+      cost: this.#cost,
+      onEnd: () => this.#active.delete(ctx.attempts),
+    });
   }
 }
 

@@ -111,12 +111,15 @@ export class CallSpan {
     this.#span.addEvent('hedge_win', { 'resilient_llm.winner': winner });
   }
 
-  cacheHit(): void {
+  /** Answered from the cache: fresh, or `stale` after the live call failed (`staleIfError`). */
+  cacheHit(stale = false): void {
     this.#span.setAttribute('resilient_llm.cache_hit', true);
-    this.#span.addEvent('cache_hit');
+    if (stale) this.#span.setAttribute('resilient_llm.cache_stale', true);
+    this.#span.addEvent(stale ? 'cache_stale' : 'cache_hit');
   }
 
-  succeed(reply: Reply): void {
+  /** The call's reply; `cost` from the telemetry's price table (`gen_ai.usage.cost`), if it has one. */
+  succeed(reply: Reply, cost?: number): void {
     const answer: Attributes = {
       'gen_ai.response.model': reply.model,
       'gen_ai.usage.input_tokens': reply.usage.inputTokens,
@@ -125,7 +128,11 @@ export class CallSpan {
     };
     if (this.#answering) this.#answering.span.setAttributes(answer);
     this.#endAnswering();
-    this.#span.setAttributes({ ...answer, 'resilient_llm.attempts': reply.attempts.length });
+    this.#span.setAttributes({
+      ...answer,
+      'resilient_llm.attempts': reply.attempts.length,
+      ...(cost === undefined ? {} : { 'gen_ai.usage.cost': cost }),
+    });
     this.#span.end(Date.now());
   }
 

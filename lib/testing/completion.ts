@@ -7,6 +7,7 @@ import { responseHeaders, type Headers } from './headers.js';
 import { describeOutcome } from './hits.js';
 import { header, readJsonObject, sendJson, type RequestContext } from './http.js';
 import { planReply } from './reply.js';
+import { parseReplyScript, type ReplyScript } from './script.js';
 import { parseFaultSpec, shapeOnly, specForHit, type FaultSpec } from './spec.js';
 import { streamReply } from './stream.js';
 import { sleep, untilAborted } from './timing.js';
@@ -70,10 +71,17 @@ export async function handleCompletion(ctx: RequestContext, wire: Wire): Promise
   const provider = wire.provider;
   let baseModel = model.split('~')[0] ?? model;
   let spec: FaultSpec;
+  let headerScript: ReplyScript | undefined;
   try {
     const fromModel = specForHit(model, ctx.log.count(model) + 1);
     baseModel = fromModel.baseModel;
     spec = { ...fromModel.spec, ...parseFaultSpec(header(ctx.req, 'x-fault') ?? '') };
+    const inline = header(ctx.req, 'x-fault-reply');
+    if (inline !== undefined) headerScript = parseReplyScript(inline, 'the `x-fault-reply` header');
+    if (typeof spec.reply === 'string' && !ctx.replies.has(spec.reply)) {
+      const known = [...ctx.replies.keys()].map((name) => `\`${name}\``).join(', ') || 'none';
+      throw new TypeError(`unknown reply \`${spec.reply}\` (registered: ${known})`);
+    }
   } catch (error) {
     ctx.log.record({
       model,
@@ -83,6 +91,7 @@ export async function handleCompletion(ctx: RequestContext, wire: Wire): Promise
       at: Date.now(),
       fault: {},
       outcome: 'invalid_spec',
+      body,
     });
     badRequest(ctx, wire, `Invalid fault spec: ${(error as Error).message}`, requestId);
     return;
@@ -91,11 +100,13 @@ export async function handleCompletion(ctx: RequestContext, wire: Wire): Promise
   const hitNumber = ctx.log.count(model) + 1;
   const active = spec.fail_first === undefined || hitNumber <= spec.fail_first ? spec : shapeOnly(spec);
   const outcome = describeOutcome(active, provider, stream, describeError(active, baseModel)?.status);
-  ctx.log.record({ model, baseModel, provider, stream, at: Date.now(), fault: spec, outcome });
+  ctx.log.record({ model, baseModel, provider, stream, at: Date.now(), fault: spec, outcome, body });
 
   const headers = responseHeaders(provider, active, requestId);
   if (await playPrelude(ctx, wire, active, baseModel, headers, requestId)) return;
-  const plan = planReply({ model, baseModel, spec: active, body, requestId });
+  const script =
+    typeof active.reply === 'string' ? ctx.replies.get(active.reply)! : (active.reply ?? headerScript ?? {});
+  const plan = planReply({ provider, model, baseModel, spec: active, script, body, requestId });
   if (!stream) {
     sendJson(ctx.res, 200, wire.json(plan), headers);
     return;

@@ -29,6 +29,8 @@ export interface FaultHit {
   readonly fault: FaultSpec;
   /** What the server did: `ok`, `status:503`, `reset`, `hang`, `drop_after:3`, … */
   readonly outcome: string;
+  /** The request body as received (parsed JSON): assert on the translated messages, tools, schema… */
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 /** The hit log body served at `GET /_fault/hits`. */

@@ -5,6 +5,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Headers } from './headers.js';
 import type { HitLog } from './hits.js';
+import type { ReplyScript } from './script.js';
 
 /** What every route handler receives. */
 export interface RequestContext {
@@ -14,6 +15,8 @@ export interface RequestContext {
   /** Aborts when the client goes away or the server closes. */
   signal: AbortSignal;
   log: HitLog;
+  /** The reply scripts registered on the server, by name. */
+  replies: ReadonlyMap<string, ReplyScript>;
   /** The next `req_<counter>` id of this server. */
   nextRequestId(): string;
 }

@@ -4,5 +4,6 @@
  */
 export { FaultServer, type FaultServerOptions } from './server.js';
 export { faultModel, parseFaultSpec, type FaultSpec } from './spec.js';
+export type { ReplyScript, ScriptedToolCall } from './script.js';
 export type { FaultHit, HitReport } from './hits.js';
 export type { Provider } from './headers.js';

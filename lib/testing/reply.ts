@@ -1,45 +1,44 @@
 /**
- * The deterministic reply: its text pieces, token counts and stop reason, computed once
- * per request from the spec and the request body, the same for both wire formats.
+ * The deterministic reply: its content blocks, streamed deltas, token counts and stop reason,
+ * computed once per request from the spec, the reply script and the request body.
  */
+import { cutBlocks, draftBlocks, type Block, type Delta } from './blocks.js';
+import type { Provider } from './headers.js';
+import type { ReplyScript } from './script.js';
 import type { FaultSpec } from './spec.js';
 
 /** What the server answers, before it is dressed in a wire format. */
 export interface ReplyPlan {
   /** The model string exactly as the request sent it (with any fault suffix). */
   readonly model: string;
-  /** Text pieces, one per streamed chunk; already cut at `max_tokens`. */
-  readonly pieces: readonly string[];
-  /** The whole reply text (the pieces joined). */
+  /** The content blocks, in order: thinking (Anthropic only), text, tool calls. */
+  readonly blocks: readonly Block[];
+  /** Every streamed delta, in order; each is one chunk for the chunk-counting faults. */
+  readonly deltas: readonly Delta[];
+  /** The text of the text block ('' without one). */
   readonly text: string;
   /** Whether `max_tokens` cut the reply short. */
   readonly truncated: boolean;
+  /** Whether the answer holds at least one tool call. */
+  readonly toolCalls: boolean;
+  /** A finish / stop reason word that replaces the computed one. */
+  readonly finishReason: string | undefined;
   /** Deterministic prompt token count. */
   readonly promptTokens: number;
-  /** Completion token count: one per piece. */
+  /** Completion token count: one per delta, plus OpenAI's reasoning tokens. */
   readonly completionTokens: number;
+  /** Usage details to report; absent ones are not sent. */
+  readonly details: {
+    readonly cachedInputTokens?: number;
+    readonly cacheWriteInputTokens?: number;
+    readonly reasoningTokens?: number;
+  };
   /** The request id, `req_<counter>`, also sent as a header. */
   readonly requestId: string;
   /** Epoch seconds for the `created` field. */
   readonly created: number;
   /** Whether an OpenAI stream should end with a usage chunk. */
   readonly includeUsage: boolean;
-}
-
-/** Splits text into word pieces, each with its leading whitespace; the first has none. */
-export function splitWords(text: string): string[] {
-  const pieces = text.match(/^\s*\S+|\s+\S+/g) ?? [];
-  const trailing = /\s+$/.exec(text)?.[0];
-  if (trailing !== undefined && pieces.length > 0) pieces[pieces.length - 1] += trailing;
-  return pieces.length > 0 || text === '' ? pieces : [text];
-}
-
-/** The reply pieces for a spec: `chunks=N` generated pieces, `text`, or the default greeting. */
-export function replyPieces(spec: FaultSpec, baseModel: string): string[] {
-  if (spec.chunks !== undefined) {
-    return Array.from({ length: spec.chunks }, (_, i) => (i === 0 ? 'w1' : ` w${i + 1}`));
-  }
-  return splitWords(spec.text ?? `Hello from ${baseModel}.`);
 }
 
 function contentChars(content: unknown): number {
@@ -76,24 +75,44 @@ function limitOf(body: Record<string, unknown>): number | undefined {
 
 /** Builds the reply plan for one request. */
 export function planReply(input: {
+  provider: Provider;
   model: string;
   baseModel: string;
   spec: FaultSpec;
+  /** The reply script in force (`{}` for none). */
+  script: ReplyScript;
   body: Record<string, unknown>;
   requestId: string;
 }): ReplyPlan {
-  const all = replyPieces(input.spec, input.baseModel);
-  const limit = limitOf(input.body);
-  const truncated = limit !== undefined && all.length > limit;
-  const pieces = truncated ? all.slice(0, limit) : all;
+  const { script, spec, provider } = input;
+  const { drafts, thinkingWords } = draftBlocks({
+    ...input,
+    requestNumber: input.requestId.replace(/^req_/, ''),
+  });
+  const { blocks, deltas, truncated } = cutBlocks(drafts, limitOf(input.body));
+  const reasoningTokens =
+    script.usage?.reasoningTokens ?? (script.reasoning === undefined ? undefined : thinkingWords);
   const streamOptions = input.body.stream_options;
+  const text = blocks.find((block) => block.type === 'text')?.text ?? '';
   return {
     model: input.model,
-    pieces,
-    text: pieces.join(''),
+    blocks,
+    deltas,
+    text,
     truncated,
+    toolCalls: blocks.some((block) => block.type === 'tool'),
+    finishReason: spec.finish ?? script.finishReason,
     promptTokens: promptTokens(input.body),
-    completionTokens: pieces.length,
+    completionTokens: deltas.length + (provider === 'openai' ? (reasoningTokens ?? 0) : 0),
+    details: {
+      ...(script.usage?.cachedInputTokens === undefined
+        ? {}
+        : { cachedInputTokens: script.usage.cachedInputTokens }),
+      ...(script.usage?.cacheWriteInputTokens === undefined
+        ? {}
+        : { cacheWriteInputTokens: script.usage.cacheWriteInputTokens }),
+      ...(reasoningTokens === undefined ? {} : { reasoningTokens }),
+    },
     requestId: input.requestId,
     created: Math.floor(Date.now() / 1000),
     includeUsage:

@@ -9,6 +9,7 @@ import { handleCompletion, handleModels } from './completion.js';
 import { HitLog, type FaultHit } from './hits.js';
 import { sendJson, type RequestContext } from './http.js';
 import { openaiWire } from './openai-wire.js';
+import { checkReplyScript, type ReplyScript } from './script.js';
 
 /** Where the fault server listens. */
 export interface FaultServerOptions {
@@ -16,6 +17,28 @@ export interface FaultServerOptions {
   port?: number;
   /** Interface to bind. @default '127.0.0.1' */
   host?: string;
+  /**
+   * Named reply scripts, chosen per request with the spec key `reply=<name>`.
+   *
+   * @example
+   * ```ts
+   * const server = await FaultServer.start({
+   *   replies: { weather: { toolCalls: [{ name: 'get_weather', input: { city: 'Paris' } }] } },
+   * });
+   * // model 'gpt-4o~reply=weather' now answers with that tool call, finish_reason 'tool_calls'
+   * ```
+   */
+  replies?: Readonly<Record<string, ReplyScript>>;
+}
+
+const REPLY_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Checks a reply name and script, throwing a TypeError / RangeError that names the culprit. */
+function checkReply(name: unknown, script: unknown): ReplyScript {
+  if (typeof name !== 'string' || !REPLY_NAME.test(name)) {
+    throw new TypeError(`reply names must match ${String(REPLY_NAME)}, got ${JSON.stringify(name)}`);
+  }
+  return checkReplyScript(script, `reply \`${name}\``);
 }
 
 function route(ctx: RequestContext): Promise<void> | void {
@@ -72,10 +95,18 @@ export class FaultServer {
   readonly #server: Server;
   readonly #log: HitLog;
   readonly #inflight: Set<AbortController>;
+  readonly #replies: Map<string, ReplyScript>;
   #closing: Promise<void> | undefined;
 
-  private constructor(server: Server, log: HitLog, inflight: Set<AbortController>, host: string) {
+  private constructor(
+    server: Server,
+    log: HitLog,
+    inflight: Set<AbortController>,
+    replies: Map<string, ReplyScript>,
+    host: string,
+  ) {
     this.#server = server;
+    this.#replies = replies;
     this.#log = log;
     this.#inflight = inflight;
     this.port = (server.address() as AddressInfo).port;
@@ -98,6 +129,14 @@ export class FaultServer {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return Promise.reject(new RangeError(`\`port\` must be an integer 0–65535, got ${port}`));
     }
+    const replies = new Map<string, ReplyScript>();
+    try {
+      for (const [name, script] of Object.entries(options.replies ?? {})) {
+        replies.set(name, checkReply(name, script));
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const log = new HitLog();
     const inflight = new Set<AbortController>();
     let counter = 0;
@@ -110,7 +149,7 @@ export class FaultServer {
         controller.abort(new Error('request closed'));
       });
       const url = new URL(req.url ?? '/', 'http://fault.local');
-      const ctx: RequestContext = { req, res, url, signal: controller.signal, log, nextRequestId };
+      const ctx: RequestContext = { req, res, url, signal: controller.signal, log, replies, nextRequestId };
       Promise.resolve()
         .then(() => route(ctx))
         .catch((error: unknown) => {
@@ -128,9 +167,24 @@ export class FaultServer {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
-        resolve(new FaultServer(server, log, inflight, host));
+        resolve(new FaultServer(server, log, inflight, replies, host));
       });
     });
+  }
+
+  /**
+   * Registers (or replaces) a named reply script, chosen per request with `reply=<name>`.
+   * Throws a TypeError / RangeError naming the bad field.
+   *
+   * @example
+   * ```ts
+   * server.defineReply('answer', { json: { city: 'Paris', celsius: 21 } });
+   * await openai.chat.completions.create({ model: 'gpt-4o~reply=answer', messages });
+   * ```
+   */
+  defineReply(name: string, script: ReplyScript): this {
+    this.#replies.set(name, checkReply(name, script));
+    return this;
   }
 
   /** The recorded hits, optionally only those of one full model string. */

@@ -2,10 +2,11 @@
  * The fault spec: what a request asks the fault server to do, parsed from a model-name
  * suffix (`gpt-4o~status=503`) or an `x-fault` header (`status=503;retry_after_ms=20`).
  */
+import { parseReplyScript, type ReplyScript } from './script.js';
 
 /**
- * Every key the fault server understands. Reply-shaping keys (`text`, `chunks`,
- * `ratelimit_headers`, `rl_*`) always apply; every other key is a fault, and `fail_first`
+ * Every key the fault server understands. Reply-shaping keys (`text`, `chunks`, `reply`,
+ * `arg_chunks`, `finish`, `ratelimit_headers`, `rl_*`) always apply; every other key is a fault, and `fail_first`
  * limits faults to the first n hits of the model string.
  *
  * @example
@@ -66,9 +67,18 @@ export interface FaultSpec {
   text?: string;
   /** Reply with n generated chunks `w1`, ` w2`, … instead of the text. */
   chunks?: number;
+  /**
+   * The reply script: the name of one registered on the server (`reply=weather`), or an inline
+   * script as JSON (`faultModel` encodes an object). `text` / `chunks` override its text.
+   */
+  reply?: string | ReplyScript;
+  /** How many deltas each tool call's arguments (and a `json` answer) are split into; wins over the script's. */
+  arg_chunks?: number;
+  /** The finish / stop reason word, sent verbatim (`content_filter`, `pause_turn`, …); wins over the script's. */
+  finish?: string;
 }
 
-type Kind = 'int' | 'bool' | 'string' | 'retryAfter';
+type Kind = 'int' | 'bool' | 'string' | 'retryAfter' | 'reply';
 
 const KINDS: { readonly [K in keyof Required<FaultSpec>]: Kind } = {
   status: 'int',
@@ -97,12 +107,18 @@ const KINDS: { readonly [K in keyof Required<FaultSpec>]: Kind } = {
   fail_first: 'int',
   text: 'string',
   chunks: 'int',
+  reply: 'reply',
+  arg_chunks: 'int',
+  finish: 'string',
 };
 
 /** Keys that shape a healthy reply and stay in force after `fail_first` runs out. */
 const SHAPE_KEYS: ReadonlySet<string> = new Set([
   'text',
   'chunks',
+  'reply',
+  'arg_chunks',
+  'finish',
   'ratelimit_headers',
   'rl_remaining_requests',
   'rl_remaining_tokens',
@@ -113,7 +129,7 @@ function isKey(key: string): key is keyof FaultSpec {
   return Object.prototype.hasOwnProperty.call(KINDS, key);
 }
 
-function parseValue(key: keyof FaultSpec, raw: string | undefined): string | number | boolean {
+function parseValue(key: keyof FaultSpec, raw: string | undefined): FaultSpec[keyof FaultSpec] {
   const kind = KINDS[key];
   if (kind === 'bool') {
     if (raw === undefined || raw === 'true' || raw === '1') return true;
@@ -129,7 +145,13 @@ function parseValue(key: keyof FaultSpec, raw: string | undefined): string | num
     if (key === 'status' && (n < 100 || n > 599)) {
       throw new RangeError(`fault key \`status\` must be an HTTP status 100–599, got ${n}`);
     }
+    if (key === 'arg_chunks' && n < 1)
+      throw new RangeError('fault key `arg_chunks` must be at least 1, got 0');
     return n;
+  }
+  if (kind === 'reply') {
+    if (raw.trim().startsWith('{')) return parseReplyScript(raw, 'fault key `reply`');
+    if (raw.trim() === '') throw new TypeError('fault key `reply` needs a script name or a JSON script');
   }
   return raw;
 }
@@ -144,7 +166,7 @@ function parseValue(key: keyof FaultSpec, raw: string | undefined): string | num
  * ```
  */
 export function parseFaultSpec(text: string): FaultSpec {
-  const spec: Record<string, string | number | boolean> = {};
+  const spec: Record<string, FaultSpec[keyof FaultSpec]> = {};
   for (const part of text.split(';')) {
     const item = part.trim();
     if (item === '') continue;
@@ -171,7 +193,8 @@ export function faultModel(base: string, spec: FaultSpec): string {
   for (const [key, value] of Object.entries(spec) as [string, unknown][]) {
     if (value === undefined) continue;
     if (!isKey(key)) throw new TypeError(`unknown fault key \`${key}\``);
-    parts.push(value === true ? key : `${key}=${encodeURIComponent(String(value))}`);
+    const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+    parts.push(value === true ? key : `${key}=${encodeURIComponent(text)}`);
   }
   return parts.length === 0 ? base : `${base}~${parts.join(';')}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Writes a streamed reply as SSE, playing the streaming faults at the right chunk:
- * stall, malformed event, in-stream error, drop, clean-but-truncated end, and delays.
+ * Writes a streamed reply as SSE, playing the streaming faults at the right chunk (any delta:
+ * text, thinking, signature or tool arguments): stall, malformed event, in-stream error, drop,
+ * clean-but-truncated end, and delays.
  */
 import type { ServerResponse } from 'node:http';
 import type { Headers } from './headers.js';
@@ -49,14 +50,9 @@ export async function streamReply(job: StreamJob): Promise<void> {
   });
   res.flushHeaders();
   await write(res, wire.open(plan), signal);
-  if (spec.error_event_after === 0) {
-    await write(res, wire.errorEvent(spec.error_type), signal);
-    res.end();
-    return;
-  }
-  await write(res, wire.blockStart(plan), signal);
 
-  const total = plan.pieces.length;
+  // Every delta is one chunk: text, thinking, signature and tool-argument deltas alike.
+  const total = plan.deltas.length;
   // "After N chunks" past the end of the reply means after the last chunk.
   const at = (n: number | undefined) => (n === undefined ? -1 : Math.min(n, total));
   for (let i = 0; i <= total; i++) {
@@ -80,7 +76,7 @@ export async function streamReply(job: StreamJob): Promise<void> {
     if (i === total) break;
     const delay = i === 0 ? spec.first_chunk_delay : spec.chunk_delay;
     if (delay !== undefined && delay > 0) await sleep(delay, signal);
-    await write(res, wire.piece(plan, plan.pieces[i] ?? ''), signal);
+    await write(res, wire.delta(plan, plan.deltas[i]!), signal);
   }
   await write(res, wire.close(plan, { noDone: spec.no_done === true }), signal);
   res.end();

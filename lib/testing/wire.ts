@@ -2,6 +2,7 @@
  * The contract each wire format implements (OpenAI chat completions, Anthropic messages),
  * and the two SSE frame shapes they are written in.
  */
+import type { Delta } from './blocks.js';
 import type { ErrorDescription } from './errors.js';
 import type { Provider } from './headers.js';
 import type { ReplyPlan } from './reply.js';
@@ -13,10 +14,11 @@ export interface Wire {
   json(plan: ReplyPlan): unknown;
   /** Frames sent at once after the headers (OpenAI's role chunk, Anthropic's `message_start`). */
   open(plan: ReplyPlan): string;
-  /** Frames that open the text content (Anthropic's `content_block_start` and `ping`). */
-  blockStart(plan: ReplyPlan): string;
-  /** The frame carrying one text piece. */
-  piece(plan: ReplyPlan, text: string): string;
+  /**
+   * The frames of one delta (one chunk for the chunk-counting faults): with the first delta of a
+   * block its start (Anthropic `content_block_start`), with the last its stop.
+   */
+  delta(plan: ReplyPlan, delta: Delta): string;
   /** The terminal frames: stop reason, usage, end marker. */
   close(plan: ReplyPlan, options: { noDone: boolean }): string;
   /** An in-stream error event, with an optional error type. */

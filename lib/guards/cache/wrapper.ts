@@ -6,7 +6,9 @@ import { raceAbort } from '../../sleep.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { type CacheRequest, cacheKey, cacheRequest } from './key.js';
-import { type CacheOptions, ResponseCache } from './store.js';
+import { isPromiseLike } from './entry.js';
+import { type CacheLookup, type CacheOptions, ResponseCache } from './store.js';
+import { type StaleCall, staleReply, streamOrStale } from './stale.js';
 
 /**
  * `cache(responses | options)`, the middleware `withCache` adds: answers from a
@@ -57,22 +59,31 @@ export class CacheMiddleware implements LLMMiddleware {
     const keyed = cacheRequest(inner.provider, inner.model, request);
     const key = cacheKey(keyed);
     const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
+    let found: CacheLookup | undefined;
     if (pending) {
       const shared = await raceAbort(pending, ctx.signal);
       this.cache._count(shared !== undefined);
       if (shared) return hit(ctx, inner, key, shared);
       emit(ctx, 'cacheMiss', event(inner, key));
-    } else {
-      const stored = this.cache._lookup(key);
-      if (stored) return hit(ctx, inner, key, stored);
-      emit(ctx, 'cacheMiss', event(inner, key));
     }
+    // Marked in flight before an asynchronous store answers, so identical calls wait for this one.
     const settle = this.cache.coalesce && !pending ? this.cache._lead(key) : undefined;
     let stored: Reply | undefined;
     try {
+      if (!pending) {
+        const looked = this.cache._lookup(key);
+        found = isPromiseLike(looked) ? await looked : looked;
+        if (found?.fresh) return hit(ctx, inner, key, (stored = found.reply));
+        emit(ctx, 'cacheMiss', event(inner, key));
+      }
       const reply = await next(request, ctx);
       stored = this.#store(ctx, key, keyed, reply);
       return reply;
+    } catch (error) {
+      // ── stale-if-error (see stale.ts) ──
+      const stale = found && staleReply(staleCall(this.cache, ctx, inner, key, found), error);
+      if (stale) return stale;
+      throw error;
     } finally {
       settle?.(stored);
     }
@@ -87,15 +98,21 @@ export class CacheMiddleware implements LLMMiddleware {
     throwIfAborted(ctx);
     const keyed = cacheRequest(inner.provider, inner.model, request);
     const key = cacheKey(keyed);
-    const stored = this.cache._lookup(key);
-    if (stored) {
-      const reply = hit(ctx, inner, key, stored);
+    const looked = this.cache._lookup(key);
+    const found = isPromiseLike(looked) ? await looked : looked;
+    if (found?.fresh) {
+      const reply = hit(ctx, inner, key, found.reply);
       for (const text of chunksOf(reply.text)) yield { type: 'text', text };
       return reply;
     }
     emit(ctx, 'cacheMiss', event(inner, key));
+    const chunks = next(request, ctx);
     // Reached only when the inner stream returns its reply: a cut or an early exit never stores.
-    const reply = yield* next(request, ctx);
+    const reply =
+      found && this.cache.staleIfError > 0 // ── stale-if-error: a stream failing before its first chunk (stale.ts) ──
+        ? yield* streamOrStale(chunks, staleCall(this.cache, ctx, inner, key, found), chunksOf)
+        : yield* chunks;
+    if (reply.cached === 'stale') return reply;
     this.#store(ctx, key, keyed, reply);
     return reply;
   }
@@ -114,7 +131,17 @@ export class CacheMiddleware implements LLMMiddleware {
 
 function hit(ctx: CallContext, inner: LLM, key: string, stored: Reply): Reply {
   emit(ctx, 'cacheHit', event(inner, key));
-  return { ...stored, attempts: ctx.attempts };
+  return { ...stored, attempts: ctx.attempts, cached: 'hit' };
+}
+
+function staleCall(
+  cache: ResponseCache,
+  ctx: CallContext,
+  inner: LLM,
+  key: string,
+  found: CacheLookup,
+): StaleCall {
+  return { cache, key, found, ctx, model: inner.model, provider: inner.provider };
 }
 
 function event(inner: LLM, key: string) {

@@ -13,8 +13,8 @@ import {
   type ResolvedRateLimiterOptions,
   resolveLimiterOptions,
 } from './options.js';
-import { estimateRequestTokens } from './tokens.js';
-import { SlidingWindowLog, type WindowEntry } from './window.js';
+import { estimateTokens as estimateFor } from './estimate.js';
+import { BucketedWindow, type WindowEntry } from './window.js';
 import { LOCAL, type Local, StoreLink } from '../store/link.js';
 import type { SharedWindow, StoreStatusChange } from '../store/types.js';
 import { reserveShared } from './shared.js';
@@ -78,11 +78,13 @@ type Report = (waitMs: number, rejected: boolean) => void;
 /**
  * A local rate limiter on requests and tokens per window, shared by every LLM it is passed to.
  *
- * **Algorithm: sliding-window log** (not a token bucket). Each call is logged with its start
- * time and tokens; a call starts only when, in the window of `windowMs` ending at its start,
- * the calls and tokens logged plus its own stay within the limits. So *every* interval of
- * `windowMs` holds at most `requestsPerMinute` starts and `tokensPerMinute` estimated tokens —
- * a token bucket would let a full bucket plus a window's refill through in one window.
+ * **Algorithm: a sliding window in 100 buckets** (not a token bucket). Each call is counted in
+ * the bucket (1/100 of `windowMs`) of its start; a call starts only when, in the window of
+ * `windowMs` ending at its start, the calls and tokens counted (whole buckets at the window's old
+ * edge) plus its own stay within the limits. So *every* interval of `windowMs` holds at most
+ * `requestsPerMinute` starts and `tokensPerMinute` estimated tokens — a token bucket would let a
+ * full bucket plus a window's refill through in one window — and memory stays flat however many
+ * calls a window sees. A call may wait up to one bucket longer than an exact log would make it.
  *
  * **Queue.** A call that does not fit reserves the earliest start at which it does, behind every
  * call already waiting (first come, first served), and sleeps until then. If that wait exceeds
@@ -110,19 +112,22 @@ type Report = (waitMs: number, rejected: boolean) => void;
 export class RateLimiter {
   readonly name: string;
   readonly options: ResolvedRateLimiterOptions;
-  readonly #log: SlidingWindowLog;
+  readonly #log: BucketedWindow;
   #holdUntil = -Infinity;
   readonly #shared: SharedWindow | undefined;
   readonly #link: StoreLink | undefined;
   readonly #events: Emitter<RateLimiterEvents> = mitt<RateLimiterEvents>();
   readonly #idPrefix: string = '';
+  /** How a refusal names the limit it hit, made once (not per call). */
+  readonly #maxWaitText: string;
   #ids = 0;
 
   constructor(options: RateLimiterOptions) {
     this.options = resolveLimiterOptions(options);
     const { windowMs, requestsPerMinute, tokensPerMinute, store, onStoreError } = this.options;
     this.name = this.options.name;
-    this.#log = new SlidingWindowLog(windowMs, requestsPerMinute ?? Infinity, tokensPerMinute ?? Infinity);
+    this.#maxWaitText = `maxWait (${this.options.maxWait} ms)`;
+    this.#log = new BucketedWindow(windowMs, requestsPerMinute ?? Infinity, tokensPerMinute ?? Infinity);
     if (store) {
       this.#shared = store.window(this.name, {
         windowMs,
@@ -284,7 +289,12 @@ export class RateLimiter {
   _estimate(request: LLMRequest, who: Caller): number | Promise<number> {
     const { tokensPerMinute, estimateTokens, expectedOutputTokens } = this.options;
     if (tokensPerMinute === undefined) return 0;
-    if (!estimateTokens) return estimateRequestTokens(request, who.provider, expectedOutputTokens);
+    if (!estimateTokens) {
+      // Room below half the limit for a cheap upper bound (see estimate.ts); a shared window's
+      // fill is not known here, so it always counts exactly.
+      const room = this.#link ? -Infinity : tokensPerMinute / 2 - this.#log.tokens;
+      return estimateFor(request, who.provider, expectedOutputTokens, room);
+    }
     return Promise.resolve(estimateTokens({ request, provider: who.provider, model: who.model })).then(
       (n) => {
         if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
@@ -300,9 +310,7 @@ export class RateLimiter {
     const { maxWait } = this.options;
     const left = Math.max(0, timeLeft(ctx));
     const limit =
-      left < maxWait
-        ? `the ${Math.floor(left)} ms left before the call's deadline`
-        : `maxWait (${maxWait} ms)`;
+      left < maxWait ? `the ${Math.floor(left)} ms left before the call's deadline` : this.#maxWaitText;
     const report: Report | undefined =
       ctx.buses.length === 0
         ? undefined
@@ -388,7 +396,7 @@ export class RateLimiter {
       report?.(waitMs, false);
       await this.#wait(entry, now + maxWait, limit, signal, who, report);
     }
-    entry.started = true;
+    this.#log.start(entry);
     return this.#ticket(entry, this.options.now() - now);
   }
 

@@ -5,7 +5,9 @@
  * - OpenAI (and OpenAI-compatible servers): counted with `gpt-tokenizer`'s `o200k_base`
  *   encoding, the one of GPT-4o, GPT-4.1, GPT-5 and the o-series (older models' `cl100k_base`
  *   differs by a few per cent, well inside an estimate). Only that encoding is loaded, on the
- *   first estimate: nobody who does not limit tokens pays for it. Chosen over `js-tiktoken`
+ *   first estimate: nobody who does not limit tokens pays for it. `gpt-tokenizer` is an optional
+ *   peer dependency: without it, OpenAI estimates use the approximation below (about 4 characters
+ *   a token for English), with one warning. Chosen over `js-tiktoken`
  *   by measurement (Node 20, same encoding, same counts): ready in ~0.2 s against ~0.95 s of
  *   blocked event loop to build js-tiktoken's rank table, and ~5× faster per count.
  * - Anthropic: publishes no local tokenizer for its current models (its count-tokens endpoint
@@ -16,6 +18,7 @@
  * - Framing: 3 tokens per message and 3 to prime the reply, as OpenAI's chat format counts them.
  */
 import type { LLMRequest } from '../../llm.js';
+import { importOptional, isNotInstalled } from '../../optional.js';
 import type { Provider } from '../../types.js';
 
 /** A function counting one text's tokens. */
@@ -54,10 +57,17 @@ let counter: Promise<TokenCounter> | undefined;
 /** `o200k_base` through gpt-tokenizer, loaded once on first use; the approximation if it cannot load. */
 export function openaiCounter(): Promise<TokenCounter> {
   counter ??= loadTokenizer().catch((error: unknown) => {
-    console.warn(
-      'llm-resilience: gpt-tokenizer could not load; token estimates use an approximation.',
-      error,
-    );
+    if (isNotInstalled(error, TOKENIZER)) {
+      console.warn(
+        'llm-resilience: gpt-tokenizer is not installed, so OpenAI token estimates use an approximation ' +
+          '(about 4 characters a token for English); `npm install gpt-tokenizer` for exact counts.',
+      );
+    } else {
+      console.warn(
+        'llm-resilience: gpt-tokenizer could not load; token estimates use an approximation.',
+        error,
+      );
+    }
     return approximateTokens;
   });
   return counter;
@@ -71,13 +81,10 @@ interface Encoding {
   countTokens(text: string, options: typeof AS_TEXT): number;
 }
 
+const TOKENIZER = 'gpt-tokenizer';
+
 async function loadTokenizer(): Promise<TokenCounter> {
-  // A CommonJS build (and jest) loads with `require`; an ES module build with `import()`. Either
-  // way the encoding's table is read only here, never at import time.
-  const encoding: Encoding =
-    typeof require === 'function'
-      ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('gpt-tokenizer/encoding/o200k_base') as Encoding)
-      : ((await import('gpt-tokenizer/encoding/o200k_base')) as Encoding);
+  // The encoding's table is read only here, never at import time.
+  const encoding = (await importOptional(`${TOKENIZER}/encoding/o200k_base`)) as Encoding;
   return (text) => encoding.countTokens(text, AS_TEXT);
 }

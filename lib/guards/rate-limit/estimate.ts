@@ -1,0 +1,70 @@
+/**
+ * The token estimate's call path for `tokensPerMinute`: cheap while the window has room, exact
+ * (`tokens.ts`) when the limit could bind, and never computed twice for one request.
+ *
+ * **The bound kept.** While the window's counted tokens plus this call's *upper bound* stay within
+ * half of `tokensPerMinute`, the call reserves that bound instead of an exact count: the UTF-8
+ * byte length of its text (a byte-level BPE token is at least one byte, and the Anthropic
+ * approximation counts at most one token a character), plus the framing, plus its output
+ * allowance. It never under-counts, so no window can go over the limit; reservations made this way
+ * hold at most half the limit between them; every admission in the upper half is decided on an
+ * exact count; and the reply's `usage` replaces either estimate when the call ends. The price:
+ * while a bound-estimated call is in flight it holds more of the window than it will use (about
+ * 4× for English text), which can only make a call in the upper half wait sooner, never let one
+ * through too early.
+ *
+ * **Memoised per request**: retries and fallbacks of one call (and several limiters along one
+ * chain) reuse the exact count of its prompt.
+ */
+import type { LLMRequest } from '../../llm.js';
+import type { Message, Provider } from '../../types.js';
+import { estimateRequestTokens } from './tokens.js';
+
+/** Framing counted per message, and for the reply's priming (as `tokens.ts` counts them). */
+const FRAMING = 3;
+
+interface Counted {
+  readonly provider: Provider;
+  readonly system: string | undefined;
+  readonly prompt: number;
+}
+
+/** Exact prompt counts, by the call's messages array (shared by every attempt and layer of one call). */
+const counted = new WeakMap<readonly Message[], Counted[]>();
+
+/**
+ * Tokens to reserve for `request`: its upper bound when that fits in `room` (tokens left below
+ * half the limit; `-Infinity` to always count exactly), else the exact estimate.
+ */
+export function estimateTokens(
+  request: LLMRequest,
+  provider: Provider,
+  expectedOutputTokens: number,
+  room: number,
+): number | Promise<number> {
+  const output = request.options.maxTokens ?? expectedOutputTokens;
+  if (room > output) {
+    const bound = upperBound(request) + output;
+    if (bound <= room) return bound;
+  }
+  const { messages, options } = request;
+  const known = counted.get(messages)?.find((c) => c.provider === provider && c.system === options.system);
+  if (known) return known.prompt + output;
+  // tokens.ts adds `maxTokens` when the call sets it, else the output given (0 here): take it off.
+  return estimateRequestTokens(request, provider, 0).then((withMax) => {
+    const prompt = withMax - (options.maxTokens ?? 0);
+    const list = counted.get(messages) ?? [];
+    if (list.length === 0) counted.set(messages, list);
+    list.push({ provider, system: options.system, prompt });
+    return prompt + output;
+  });
+}
+
+/** An upper bound on a request's prompt tokens: UTF-8 bytes of every text, plus framing. */
+export function upperBound(request: LLMRequest): number {
+  const { messages, options } = request;
+  let tokens = FRAMING;
+  if (options.system !== undefined) tokens += FRAMING + Buffer.byteLength(options.system, 'utf8');
+  for (const message of messages) tokens += FRAMING + Buffer.byteLength(message.content, 'utf8');
+  return tokens;
+}
