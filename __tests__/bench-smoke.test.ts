@@ -19,6 +19,7 @@ describe('npm run bench:smoke', () => {
     expect(result.stdout).toContain('1. Overhead');
     expect(result.stdout).toContain('2. Streaming');
     expect(result.stdout).toContain('3. Goodput');
+    expect(result.stdout).toContain('5. Hedged requests');
     expect(result.stdout).toContain('RESULTS.md left as it is');
   }, 180_000);
 });

@@ -6,6 +6,7 @@ import {
   type LLM,
   OpenAILLM,
   RateLimiter,
+  RedisCacheStore,
   RedisStateStore,
   ResponseCache,
   Telemetry,
@@ -107,6 +108,12 @@ describe('unknown option keys', () => {
       'timeout',
     ],
     ['explain', () => llm.explain({ deadLine: 5 } as never), 'deadLine', 'deadline'],
+    [
+      'RedisCacheStore',
+      () => new RedisCacheStore({ client: redisLike, prefx: 'x' } as never),
+      'prefx',
+      'prefix',
+    ],
     [
       'stream() call options',
       () => llm.stream('hi', { temprature: 0 } as never),

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { FaultPlan } from './faults.js';
 import { runLayerCosts } from './layers.js';
 import { runGoodput, type GoodputCounts, type GoodputEntry } from './goodput.js';
+import { type HedgingCounts, runHedging } from './hedging.js';
 import { runMemory, type MemoryCounts } from './memory.js';
 import { runOverhead, type OverheadCounts } from './overhead.js';
 import { environment, render, writeResults } from './report.js';
@@ -28,6 +29,7 @@ interface Counts {
   streaming: StreamingCounts;
   goodput: GoodputCounts;
   memory: MemoryCounts;
+  hedging: HedgingCounts;
 }
 
 const FULL: Counts = {
@@ -53,6 +55,14 @@ const FULL: Counts = {
   },
   goodput: { requests: 10_000, concurrency: 50, streamShare: 0.3, parallel: false, callLimitMs: 120_000 },
   memory: { calls: 1_000_000, every: 100_000, concurrency: 16, inflight: 10_000 },
+  hedging: {
+    calls: 10_000,
+    concurrency: 50,
+    slowShare: 0.05,
+    delayMs: 2000,
+    firstChunkTimeoutMs: 500,
+    block: 2000,
+  },
 };
 
 const QUICK: Counts = {
@@ -78,6 +88,14 @@ const QUICK: Counts = {
   },
   goodput: { requests: 150, concurrency: 25, streamShare: 0.3, parallel: true, callLimitMs: 8_000 },
   memory: { calls: 20_000, every: 5_000, concurrency: 16, inflight: 1_000 },
+  hedging: {
+    calls: 300,
+    concurrency: 50,
+    slowShare: 0.05,
+    delayMs: 200,
+    firstChunkTimeoutMs: 50,
+    block: 100,
+  },
 };
 
 const MEDIUM: Counts = {
@@ -103,9 +121,10 @@ const MEDIUM: Counts = {
   },
   goodput: { requests: 2_000, concurrency: 50, streamShare: 0.3, parallel: false, callLimitMs: 120_000 },
   memory: FULL.memory,
+  hedging: { ...FULL.hedging, calls: 3_000, block: 1_000 },
 };
 
-const SECTIONS = ['overhead', 'streaming', 'goodput', 'memory'] as const;
+const SECTIONS = ['overhead', 'streaming', 'goodput', 'memory', 'hedging'] as const;
 
 const PLAN: Omit<FaultPlan, 'primary' | 'fallback'> = {
   seed: 20_240_501,
@@ -193,6 +212,11 @@ async function main(): Promise<void> {
       log('bench: 3. goodput under faults…');
       const plan: FaultPlan = { ...PLAN, primary: up.primary, fallback: up.fallback };
       done(await runGoodput(GOODPUT, plan, server.openaiBaseURL, counts.goodput, OURS.timeoutMs, log));
+      await server.resetHits();
+    }
+    if (only.includes('hedging')) {
+      log('bench: 5. hedged requests…');
+      done(await runHedging(server.openaiBaseURL, up, counts.hedging, log));
       await server.resetHits();
     }
   } finally {

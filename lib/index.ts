@@ -105,6 +105,8 @@ export type { ErrorMatcher, ErrorClass } from './errors/matchers.js';
 export { retry, RetryMiddleware } from './retry/wrapper.js';
 export { fallback, FallbackMiddleware, fallsBackByDefault } from './fallback/wrapper.js';
 export type { FallbackOptions } from './fallback/options.js';
+export { route, router, RouteMiddleware, type MemberReport } from './routing/route.js';
+export type { RouteOptions, RouteStrategy, HedgeOptions } from './routing/options.js';
 export { createEventBus, type EventBus, type LLMEvents } from './telemetry/events.js';
 export {
   CircuitBreaker,

@@ -21,6 +21,11 @@ export class Counters {
   attempts = 0;
   retries = 0;
   fallbacks = 0;
+  /** `route()`: calls that started a hedge, and those a hedge answered first. */
+  hedges = 0;
+  hedgeWins = 0;
+  /** `route()`: requests sent to each member (by its `describe()`). */
+  readonly routes = new Map<string, number>();
   readonly cache = { hits: 0, misses: 0, stale: 0 };
   readonly rateLimit = { waits: 0, waitedMs: 0, rejections: 0 };
   readonly circuitBreaker = { blocks: 0, opened: 0 };
@@ -54,6 +59,14 @@ export class Counters {
       case 'fallback':
         this.fallbacks++;
         return;
+      case 'routed': {
+        const { member } = payload as { member?: unknown };
+        if (typeof member === 'string') this.routes.set(member, (this.routes.get(member) ?? 0) + 1);
+        return;
+      }
+      case 'hedgeWin':
+        this.hedgeWins++;
+        return;
       case 'cacheHit':
         this.cache.hits++;
         return;
@@ -86,6 +99,21 @@ export function collectCircuitOpen(error: unknown, into: Set<unknown>): void {
   if (error.kind === 'circuit_open') into.add(error);
   const { errors } = error as { errors?: unknown };
   if (Array.isArray(errors)) for (const e of errors) collectCircuitOpen(e, into);
+}
+
+/** Each `route()` member's requests and its share of all routed requests, for JSON. */
+export function routesSnapshot(routes: Map<string, number>): Record<string, RouteShare> {
+  let total = 0;
+  for (const n of routes.values()) total += n;
+  return Object.fromEntries(
+    [...routes].map(([member, requests]) => [member, { requests, share: requests / total }]),
+  );
+}
+
+/** One `route()` member's traffic: requests sent to it, and their share of all routed requests. */
+export interface RouteShare {
+  readonly requests: number;
+  readonly share: number;
 }
 
 /** A plain-object copy of per-key counts, for JSON. */

@@ -15,6 +15,15 @@ export type LLMEvents = {
   };
   /** The chain moves from one LLM to the next. */
   fallback: { readonly error: unknown; readonly from: string; readonly to: string };
+  /**
+   * `route()` sent a request to `member` (its `describe()`): the strategy's `pick`, an `explore`
+   * draw, a `fallback` after a failure, or a `hedge`.
+   */
+  routed: { readonly member: string; readonly reason: 'pick' | 'explore' | 'fallback' | 'hedge' };
+  /** `route()` started a hedge: `to` runs in parallel because `from` had not answered in `afterMs`. */
+  hedge: { readonly from: string; readonly to: string; readonly afterMs: number };
+  /** A hedge answered first (`winner`); the request it raced was cancelled. */
+  hedgeWin: { readonly winner: string };
   /** The call succeeded. */
   success: { readonly reply: Reply };
   /** The call failed. */

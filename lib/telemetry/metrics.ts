@@ -5,7 +5,7 @@ import type { CallContext } from '../context.js';
 import type { LLM, LLMRequest } from '../llm.js';
 import type { Provider } from '../types.js';
 import { checkInteger, checkOptionKeys, optionNames } from '../validate.js';
-import { Counters, countsSnapshot, type OutcomeCounts } from './counters.js';
+import { Counters, countsSnapshot, type OutcomeCounts, type RouteShare, routesSnapshot } from './counters.js';
 import { CallSpan, resolveTracer } from './otel.js';
 import { CallRecorder } from './recorder.js';
 import { checkPrices, CostMeter, type CostMetrics, type PriceTable } from './cost.js';
@@ -113,6 +113,15 @@ export interface TelemetryMetrics {
   readonly attempts: number;
   readonly retries: number;
   readonly fallbacks: number;
+  /** `route()` calls that started at least one hedged request (`hedge` events). Present once a routed call was seen. */
+  readonly hedges?: number;
+  /** `route()` calls a hedge answered first (`hedgeWin` events). Present once a routed call was seen. */
+  readonly hedgeWins?: number;
+  /**
+   * `route()` traffic by member (`describe()`): requests sent to it (`routed` events) and its share
+   * of all routed requests. Present once a routed call was seen.
+   */
+  readonly routes?: Readonly<Record<string, RouteShare>>;
   /** Cache lookups; `stale`: expired replies served because the live call failed (each also a miss). */
   readonly cache: {
     readonly hits: number;
@@ -198,6 +207,9 @@ export class Telemetry {
       attempts: c.attempts,
       retries: c.retries,
       fallbacks: c.fallbacks,
+      ...(c.routes.size === 0
+        ? {}
+        : { hedges: c.hedges, hedgeWins: c.hedgeWins, routes: routesSnapshot(c.routes) }),
       cache: { ...c.cache, hitRate: lookups === 0 ? null : c.cache.hits / lookups },
       rateLimit: { ...c.rateLimit },
       circuitBreaker: { ...c.circuitBreaker },

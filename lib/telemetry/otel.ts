@@ -23,9 +23,11 @@ export function resolveTracer(tracing: unknown): Tracer | undefined {
   );
 }
 
-/** `error.type`: the error's class name (`RateLimitError`, `TimeoutError`, …), else `_OTHER`. */
+/** `error.type`: the error's class name (`RateLimitError`, `TimeoutError`, `AbortError`, …), else `_OTHER`. */
 export function errorType(error: unknown): string {
-  return error instanceof Error && error.name ? error.name : '_OTHER';
+  // By shape: a DOMException (an aborted request) may come from another realm than `Error`.
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '' ? name : '_OTHER';
 }
 
 /**
@@ -95,6 +97,20 @@ export class CallSpan {
       'resilient_llm.from': from,
       'resilient_llm.to': to,
     });
+  }
+
+  /** `route()` started a hedge. */
+  hedge({ from, to, afterMs }: LLMEvents['hedge']): void {
+    this.#span.addEvent('hedge', {
+      'resilient_llm.from': from,
+      'resilient_llm.to': to,
+      'resilient_llm.after_ms': afterMs,
+    });
+  }
+
+  /** A hedge answered first; the request it raced was cancelled. */
+  hedgeWin({ winner }: LLMEvents['hedgeWin']): void {
+    this.#span.addEvent('hedge_win', { 'resilient_llm.winner': winner });
   }
 
   /** Answered from the cache: fresh, or `stale` after the live call failed (`staleIfError`). */

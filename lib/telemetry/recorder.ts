@@ -34,6 +34,7 @@ export class CallRecorder {
   readonly #cost: CostMeter | undefined;
   readonly #startedAt = performance.now();
   #cached = false;
+  #hedged = false;
   /** The configured model of the last successful attempt (the one that answered). */
   #answeredBy: string | undefined;
   /** Refusals by open breakers seen in this call, each error once. */
@@ -123,6 +124,14 @@ export class CallRecorder {
       case 'fallback':
         this.#blocked((payload as LLMEvents['fallback']).error);
         this.#span?.fallback(payload as LLMEvents['fallback']);
+        return;
+      case 'hedge':
+        if (!this.#hedged) this.#counters.hedges++; // hedged calls, however many hedges each
+        this.#hedged = true;
+        this.#span?.hedge(payload as LLMEvents['hedge']);
+        return;
+      case 'hedgeWin':
+        this.#span?.hedgeWin(payload as LLMEvents['hedgeWin']);
         return;
     }
   }

@@ -1,5 +1,6 @@
 import type { RedisClientLike } from '../store/redis.js';
-import { checkDuration, checkInteger } from '../../validate.js';
+import { setTimer, type Timer } from '../../sleep.js';
+import { checkDuration, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import { type CacheEntry, type CacheStore, ENTRY_VERSION, isStoredReply } from './entry.js';
 import {
   CACHE_CLEAR,
@@ -32,6 +33,16 @@ export interface RedisCacheStoreOptions {
   /** After a failed or slow call, how long reads miss at once and writes are dropped, before one tries Redis again. @default 1000 */
   readonly retryInterval?: number;
 }
+
+const CACHE_STORE_KEYS = optionNames<RedisCacheStoreOptions>({
+  client: true,
+  prefix: true,
+  name: true,
+  maxEntries: true,
+  maxValueBytes: true,
+  timeout: true,
+  retryInterval: true,
+});
 
 /** Connection statuses on which a command would only wait in ioredis' offline queue. */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
@@ -76,6 +87,7 @@ export class RedisCacheStore implements CacheStore {
   constructor(options: RedisCacheStoreOptions) {
     if (typeof options !== 'object' || options === null)
       throw new TypeError(`RedisCacheStore options must be an object, got ${String(options)}`);
+    checkOptionKeys('RedisCacheStore options', options, CACHE_STORE_KEYS);
     const {
       client,
       prefix = 'llm-resilience',
@@ -175,16 +187,15 @@ export class RedisCacheStore implements CacheStore {
       if (state.trying || performance.now() < state.retryAt) return undefined;
       state.trying = true;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
     try {
       const answer = await Promise.race([
         this.#eval(s, keys, args),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
+          timer = setTimer(
             () => reject(new CacheTimeout(`no answer from Redis within ${this.timeout} ms`)),
             this.timeout,
           );
-          timer.unref?.();
         }),
       ]);
       state.retryAt = 0;
@@ -192,7 +203,7 @@ export class RedisCacheStore implements CacheStore {
     } catch (error) {
       return this.#failed(error);
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
       if (probing) state.trying = false;
     }
   }
