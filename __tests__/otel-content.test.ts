@@ -29,13 +29,13 @@ describe('telemetry spans with tools', () => {
     const [calling, answering] = exporter.getFinishedSpans();
     expect(calling!.attributes).toMatchObject({
       'gen_ai.response.finish_reasons': ['tool_calls'],
-      'resilient_llm.stop_reason': 'tool-calls',
-      'resilient_llm.tool_calls': 2,
+      'llm_resilience.stop_reason': 'tool-calls',
+      'llm_resilience.tool_calls': 2,
     });
     expect(answering!.attributes).toMatchObject({
       'gen_ai.response.finish_reasons': ['stop'],
-      'resilient_llm.stop_reason': 'stop',
-      'resilient_llm.tool_calls': 0,
+      'llm_resilience.stop_reason': 'stop',
+      'llm_resilience.tool_calls': 0,
     });
   });
 });
@@ -66,8 +66,8 @@ describe('telemetry spans with tools, on the wire', () => {
       for (const span of [attempt, call]) {
         expect(span.attributes).toMatchObject({
           'gen_ai.response.finish_reasons': ['tool_use'],
-          'resilient_llm.stop_reason': 'tool-calls',
-          'resilient_llm.tool_calls': 3,
+          'llm_resilience.stop_reason': 'tool-calls',
+          'llm_resilience.tool_calls': 3,
         });
       }
     } finally {

@@ -104,9 +104,9 @@ describe('OpenTelemetry spans', () => {
       'gen_ai.usage.input_tokens': 1,
       'gen_ai.usage.output_tokens': 1,
       'gen_ai.response.finish_reasons': ['stop'],
-      'resilient_llm.stop_reason': 'stop',
-      'resilient_llm.tool_calls': 0,
-      'resilient_llm.attempts': 3,
+      'llm_resilience.stop_reason': 'stop',
+      'llm_resilience.tool_calls': 0,
+      'llm_resilience.attempts': 3,
     });
     expect(call.status.code).toBe(SpanStatusCode.UNSET);
     expect(call.events.map((e) => [e.name, e.attributes])).toEqual([
@@ -115,16 +115,16 @@ describe('OpenTelemetry spans', () => {
         {
           'gen_ai.request.model': 'primary',
           'error.type': 'ServerError',
-          'resilient_llm.attempt': 1,
-          'resilient_llm.delay_ms': 1,
+          'llm_resilience.attempt': 1,
+          'llm_resilience.delay_ms': 1,
         },
       ],
       [
         'fallback',
         {
           'error.type': 'RetryError',
-          'resilient_llm.from': 'retry(openai:primary ×2)',
-          'resilient_llm.to': 'openai:backup',
+          'llm_resilience.from': 'retry(openai:primary ×2)',
+          'llm_resilience.to': 'openai:backup',
         },
       ],
     ]);
@@ -178,7 +178,7 @@ describe('OpenTelemetry spans', () => {
     await llm.ask('Hi');
     const hit = callAndAttempts();
     expect(hit.attempts).toEqual([]);
-    expect(hit.call.attributes['resilient_llm.cache_hit']).toBe(true);
+    expect(hit.call.attributes['llm_resilience.cache_hit']).toBe(true);
     expect(hit.call.events.map((e) => e.name)).toEqual(['cache_hit']);
   });
 
@@ -188,7 +188,7 @@ describe('OpenTelemetry spans', () => {
     );
     for await (const chunk of llm.stream('Hi')) if (chunk.text === 'a') break;
     const [call] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.INTERNAL);
-    expect(call!.attributes['resilient_llm.cancelled']).toBe(true);
+    expect(call!.attributes['llm_resilience.cancelled']).toBe(true);
     expect(call!.status.code).toBe(SpanStatusCode.UNSET);
   });
 

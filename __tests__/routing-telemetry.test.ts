@@ -69,12 +69,12 @@ describe('route() telemetry', () => {
       [
         'hedge',
         {
-          'resilient_llm.from': 'openai:slow',
-          'resilient_llm.to': 'openai:fast',
-          'resilient_llm.after_ms': 150,
+          'llm_resilience.from': 'openai:slow',
+          'llm_resilience.to': 'openai:fast',
+          'llm_resilience.after_ms': 150,
         },
       ],
-      ['hedge_win', { 'resilient_llm.winner': 'openai:fast' }],
+      ['hedge_win', { 'llm_resilience.winner': 'openai:fast' }],
     ]);
     const attempts = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     expect(attempts.map((s) => [s.name, s.attributes['error.type']])).toEqual(

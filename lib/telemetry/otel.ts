@@ -37,7 +37,7 @@ export function errorType(error: unknown): string {
  * events on the call span. The answering attempt's span is held open until the reply is
  * known, so it carries the response model, token usage, finish reasons
  * (`gen_ai.response.finish_reasons`), the normalised stop reason and the number of tool calls
- * (`resilient_llm.tool_calls`) too.
+ * (`llm_resilience.tool_calls`) too.
  */
 export class CallSpan {
   readonly #tracer: Tracer;
@@ -86,37 +86,37 @@ export class CallSpan {
     this.#span.addEvent('retry', {
       'gen_ai.request.model': model,
       'error.type': errorType(error),
-      'resilient_llm.attempt': attempt,
-      'resilient_llm.delay_ms': delayMs,
+      'llm_resilience.attempt': attempt,
+      'llm_resilience.delay_ms': delayMs,
     });
   }
 
   fallback({ error, from, to }: LLMEvents['fallback']): void {
     this.#span.addEvent('fallback', {
       'error.type': errorType(error),
-      'resilient_llm.from': from,
-      'resilient_llm.to': to,
+      'llm_resilience.from': from,
+      'llm_resilience.to': to,
     });
   }
 
   /** `route()` started a hedge. */
   hedge({ from, to, afterMs }: LLMEvents['hedge']): void {
     this.#span.addEvent('hedge', {
-      'resilient_llm.from': from,
-      'resilient_llm.to': to,
-      'resilient_llm.after_ms': afterMs,
+      'llm_resilience.from': from,
+      'llm_resilience.to': to,
+      'llm_resilience.after_ms': afterMs,
     });
   }
 
   /** A hedge answered first; the request it raced was cancelled. */
   hedgeWin({ winner }: LLMEvents['hedgeWin']): void {
-    this.#span.addEvent('hedge_win', { 'resilient_llm.winner': winner });
+    this.#span.addEvent('hedge_win', { 'llm_resilience.winner': winner });
   }
 
   /** Answered from the cache: fresh, or `stale` after the live call failed (`staleIfError`). */
   cacheHit(stale = false): void {
-    this.#span.setAttribute('resilient_llm.cache_hit', true);
-    if (stale) this.#span.setAttribute('resilient_llm.cache_stale', true);
+    this.#span.setAttribute('llm_resilience.cache_hit', true);
+    if (stale) this.#span.setAttribute('llm_resilience.cache_stale', true);
     this.#span.addEvent(stale ? 'cache_stale' : 'cache_hit');
   }
 
@@ -127,14 +127,14 @@ export class CallSpan {
       'gen_ai.usage.input_tokens': reply.usage.inputTokens,
       'gen_ai.usage.output_tokens': reply.usage.outputTokens,
       ...(reply.finishReason ? { 'gen_ai.response.finish_reasons': [reply.finishReason] } : {}),
-      'resilient_llm.stop_reason': reply.stopReason,
-      'resilient_llm.tool_calls': reply.toolCalls.length,
+      'llm_resilience.stop_reason': reply.stopReason,
+      'llm_resilience.tool_calls': reply.toolCalls.length,
     };
     if (this.#answering) this.#answering.span.setAttributes(answer);
     this.#endAnswering();
     this.#span.setAttributes({
       ...answer,
-      'resilient_llm.attempts': reply.attempts.length,
+      'llm_resilience.attempts': reply.attempts.length,
       ...(cost === undefined ? {} : { 'gen_ai.usage.cost': cost }),
     });
     this.#span.end(Date.now());
@@ -149,7 +149,7 @@ export class CallSpan {
   /** The caller aborted or left the stream early: not an error of the service. */
   cancel(): void {
     this.#endAnswering();
-    this.#span.setAttribute('resilient_llm.cancelled', true);
+    this.#span.setAttribute('llm_resilience.cancelled', true);
     this.#span.end(Date.now());
   }
 
