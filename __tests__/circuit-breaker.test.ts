@@ -23,7 +23,7 @@ import {
   StreamInterruptedError,
   TimeoutError,
 } from '../lib/index.js';
-import type { BreakerOutcome, BreakerPermit } from '../lib/guards/circuit-breaker/breaker.js';
+import type { BreakerOutcome, BreakerPermit } from '../lib/guards/circuit-breaker/state.js';
 import { callContext, deferred, FnLLM, manualClock, type Outcome } from './helpers/guards.js';
 
 const overloaded = (): OverloadedError =>

@@ -108,12 +108,12 @@ export type { FallbackOptions } from './fallback/options.js';
 export { route, router, RouteMiddleware, type MemberReport } from './routing/route.js';
 export type { RouteOptions, RouteStrategy, HedgeOptions } from './routing/options.js';
 export { createEventBus, type EventBus, type LLMEvents } from './telemetry/events.js';
-export {
-  CircuitBreaker,
-  type CircuitBreakerEvents,
-  type CircuitBreakerSnapshot,
-  type CircuitStateChange,
-} from './guards/circuit-breaker/breaker.js';
+export { CircuitBreaker } from './guards/circuit-breaker/breaker.js';
+export type {
+  CircuitBreakerEvents,
+  CircuitBreakerSnapshot,
+  CircuitStateChange,
+} from './guards/circuit-breaker/events.js';
 export {
   DEFAULT_COUNT_ON,
   type CircuitBreakerOptions,

@@ -12,7 +12,8 @@ import {
 import type { LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
-import { type BreakerPermit, CircuitBreaker } from './breaker.js';
+import { CircuitBreaker } from './breaker.js';
+import type { BreakerPermit } from './state.js';
 import type { CircuitBreakerOptions } from './options.js';
 
 /**
