@@ -120,14 +120,10 @@ export {
   type CircuitState,
 } from './guards/circuit-breaker/options.js';
 export { circuitBreaker, CircuitBreakerMiddleware } from './guards/circuit-breaker/wrapper.js';
-export {
-  RateLimiter,
-  type AcquireOptions,
-  type RateLimitCheck,
-  type RateLimiterSnapshot,
-  type RateLimitTicket,
-  type RateLimiterEvents,
-} from './guards/rate-limit/limiter.js';
+export { RateLimiter } from './guards/rate-limit/limiter.js';
+export type { AcquireOptions, RateLimitCheck, RateLimitTicket } from './guards/rate-limit/types.js';
+export type { RateLimiterSnapshot } from './guards/rate-limit/snapshot.js';
+export type { RateLimiterEvents } from './guards/rate-limit/events.js';
 export type { RateLimiterOptions, TokenEstimateInput } from './guards/rate-limit/options.js';
 export { rateLimit, RateLimitMiddleware } from './guards/rate-limit/wrapper.js';
 export type {

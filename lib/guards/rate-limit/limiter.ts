@@ -1,79 +1,24 @@
 import { brand } from '../../brand.js';
-import { randomUUID } from 'node:crypto';
-import mitt, { type Emitter } from 'mitt';
 import { type CallContext, emit, timeLeft } from '../../context.js';
 import { RateLimitedError } from '../../errors/classes.js';
 import type { LLMRequest } from '../../llm.js';
-import { sleep } from '../../sleep.js';
 import type { Provider } from '../../types.js';
 import { checkDuration, checkNumber, checkOptionKeys, optionNames } from '../../validate.js';
+import { LOCAL } from '../store/link.js';
+import { estimateTokens as estimateFor } from './estimate.js';
+import { LimiterEvents, type RateLimiterEvents } from './events.js';
 import { pacingHoldMs } from './headers.js';
+import { LocalWindow } from './local.js';
 import {
   type RateLimiterOptions,
   type ResolvedRateLimiterOptions,
   resolveLimiterOptions,
 } from './options.js';
-import { estimateTokens as estimateFor } from './estimate.js';
-import { BucketedWindow, type WindowEntry } from './window.js';
-import { LOCAL, type Local, StoreLink } from '../store/link.js';
-import type { SharedWindow, StoreStatusChange } from '../store/types.js';
-import { reserveShared } from './shared.js';
-
-/** Events a limiter emits to direct subscribers: with a shared `store`, the store's loss and return. */
-export type RateLimiterEvents = { storeStatus: StoreStatusChange };
-
-/** The answer of {@link RateLimiter.canProceed}. `waitMs` is `Infinity` when the call can never fit. */
-export interface RateLimitCheck {
-  readonly ok: boolean;
-  readonly waitMs: number;
-}
-
-/** A granted slot: how long it waited, and a way to replace its token estimate with the real count. */
-export interface RateLimitTicket {
-  readonly waitedMs: number;
-  /** Sets the tokens this call counts for (e.g. `usage.totalTokens`); later admissions see it. */
-  reconcile(tokens: number): void;
-}
-
-/** Options of {@link RateLimiter.acquire}. */
-export interface AcquireOptions {
-  /** Aborting it leaves the queue at once: the promise rejects with `signal.reason`. */
-  readonly signal?: AbortSignal;
-  /** Overrides the limiter's `maxWait` for this call. */
-  readonly maxWait?: number;
-}
+import { SharedLimiter } from './shared.js';
+import { type RateLimiterSnapshot, remaining, withSharedUsage } from './snapshot.js';
+import type { AcquireOptions, Admission, Caller, RateLimitCheck, RateLimitTicket, Report } from './types.js';
 
 const ACQUIRE_KEYS = optionNames<AcquireOptions>({ signal: true, maxWait: true });
-
-/** A limiter's state for reports (`healthCheck`, metrics): plain, JSON-serialisable. */
-export interface RateLimiterSnapshot {
-  readonly name: string;
-  readonly requestsPerMinute: number | undefined;
-  readonly tokensPerMinute: number | undefined;
-  readonly windowMs: number;
-  /** Calls started in the window ending now. */
-  readonly requestsInWindow: number;
-  readonly tokensInWindow: number;
-  /** Headroom in the window ending now (`undefined` for a limit not set). */
-  readonly remainingRequests: number | undefined;
-  readonly remainingTokens: number | undefined;
-  /** Calls waiting for their turn. */
-  readonly queued: number;
-  /** How much longer the provider's headers hold every call, in ms. */
-  readonly heldForMs: number;
-  /** With a shared `store`: its name (`'redis'`). `describeState()` then counts only the calls this process ran on its local state; `fetchState()` reads the shared window. */
-  readonly store?: string;
-  /** With a shared `store`: whether it is out of reach, so that calls follow `onStoreError`. */
-  readonly degraded?: boolean;
-}
-
-/** Who is calling, for errors and events. */
-interface Caller {
-  readonly provider: Provider;
-  readonly model: string;
-}
-
-type Report = (waitMs: number, rejected: boolean) => void;
 
 /**
  * A local rate limiter on requests and tokens per window, shared by every LLM it is passed to.
@@ -112,35 +57,29 @@ type Report = (waitMs: number, rejected: boolean) => void;
 export class RateLimiter {
   readonly name: string;
   readonly options: ResolvedRateLimiterOptions;
-  readonly #log: BucketedWindow;
-  #holdUntil = -Infinity;
-  readonly #shared: SharedWindow | undefined;
-  readonly #link: StoreLink | undefined;
-  readonly #events: Emitter<RateLimiterEvents> = mitt<RateLimiterEvents>();
-  readonly #idPrefix: string = '';
+  readonly #local: LocalWindow;
+  readonly #shared: SharedLimiter | undefined;
+  readonly #events: LimiterEvents;
   /** How a refusal names the limit it hit, made once (not per call). */
   readonly #maxWaitText: string;
-  #ids = 0;
 
   constructor(options: RateLimiterOptions) {
     this.options = resolveLimiterOptions(options);
-    const { windowMs, requestsPerMinute, tokensPerMinute, store, onStoreError } = this.options;
     this.name = this.options.name;
     this.#maxWaitText = `maxWait (${this.options.maxWait} ms)`;
-    this.#log = new BucketedWindow(windowMs, requestsPerMinute ?? Infinity, tokensPerMinute ?? Infinity);
+    this.#events = new LimiterEvents(this.name);
+    const refuse = (waitMs: number, tokens: number, a: Admission): RateLimitedError =>
+      this.#refusal(waitMs, tokens, a);
+    this.#local = new LocalWindow(this.options, refuse);
+    const { store } = this.options;
     if (store) {
-      this.#shared = store.window(this.name, {
-        windowMs,
-        maxRequests: requestsPerMinute,
-        maxTokens: tokensPerMinute,
-      });
-      this.#link = new StoreLink(store, {
+      this.#shared = new SharedLimiter({
+        store,
         name: this.name,
-        kind: 'rate_limiter',
-        policy: onStoreError,
-        notify: (change) => this.#notify(change),
+        options: this.options,
+        events: this.#events,
+        refuse,
       });
-      this.#idPrefix = `${randomUUID().slice(0, 13)}:`;
     }
     Object.freeze(this);
   }
@@ -162,12 +101,12 @@ export class RateLimiter {
    */
   canProceed(estimatedTokens = 0): RateLimitCheck {
     checkNumber('estimatedTokens', estimatedTokens, 0);
-    if (this.#link) {
+    if (this.#shared) {
       throw new TypeError(
         `Rate limiter "${this.name}" shares its window in a store: use \`await limiter.check(tokens)\`, not canProceed()`,
       );
     }
-    return this.#localCheck(estimatedTokens);
+    return this.#local.check(this.#counted(estimatedTokens));
   }
 
   /**
@@ -179,25 +118,12 @@ export class RateLimiter {
    */
   check(estimatedTokens = 0): Promise<RateLimitCheck> {
     checkNumber('estimatedTokens', estimatedTokens, 0);
-    const link = this.#link;
-    const shared = this.#shared;
-    if (!link || !shared) return Promise.resolve(this.#localCheck(estimatedTokens));
     const tokens = this.#counted(estimatedTokens);
-    return link
-      .call(() => shared.check(tokens), undefined, undefined)
-      .then((waitMs) =>
-        waitMs === LOCAL ? this.#localCheck(estimatedTokens) : { ok: waitMs === 0, waitMs },
-      );
-  }
-
-  #localCheck(estimatedTokens: number): RateLimitCheck {
-    const now = this.options.now();
-    this.#log.prune(now);
-    const waitMs = Math.max(
-      0,
-      this.#log.earliest(now, this.#counted(estimatedTokens), this.#holdUntil) - now,
-    );
-    return { ok: waitMs === 0, waitMs };
+    const shared = this.#shared;
+    if (!shared) return Promise.resolve(this.#local.check(tokens));
+    return shared
+      .check(tokens)
+      .then((waitMs) => (waitMs === LOCAL ? this.#local.check(tokens) : { ok: waitMs === 0, waitMs }));
   }
 
   /**
@@ -214,15 +140,15 @@ export class RateLimiter {
     checkOptionKeys('`acquire` options', options, ACQUIRE_KEYS);
     checkDuration('maxWait', options.maxWait);
     const maxWait = options.maxWait ?? this.options.maxWait;
-    return this.#admit(
-      estimatedTokens,
+    return this.#admit({
+      tokens: this.#counted(estimatedTokens),
       maxWait,
-      `maxWait (${maxWait} ms)`,
-      options.signal,
-      undefined,
-      undefined,
-      undefined,
-    );
+      limit: `maxWait (${maxWait} ms)`,
+      signal: options.signal,
+      who: undefined,
+      report: undefined,
+      ctx: undefined,
+    });
   }
 
   /** Adopts a provider's pacing from its response headers (`x-ratelimit-*`, `anthropic-ratelimit-*`). */
@@ -230,19 +156,16 @@ export class RateLimiter {
     if (!this.options.respectProviderHeaders) return;
     const now = this.options.now();
     const hold = pacingHoldMs(provider, headers, now);
-    if (!(hold > 0) || now + hold <= this.#holdUntil) return;
-    this.#holdUntil = now + hold;
-    this.#log.holdWaiting(this.#holdUntil);
-    const shared = this.#shared;
-    if (shared) this.#link?.send(() => shared.hold(hold), undefined);
+    if (!(hold > 0) || now + hold <= this.#local.holdUntil) return;
+    this.#local.hold(now + hold);
+    this.#shared?.hold(hold);
   }
 
   /** The limiter's state for reports. */
   describeState(): RateLimiterSnapshot {
-    const now = this.options.now();
-    this.#log.prune(now);
-    const { requests, tokens, queued } = this.#log.usage(now);
+    const { requests, tokens, queued, heldForMs } = this.#local.usage(this.options.now());
     const { requestsPerMinute, tokensPerMinute, windowMs } = this.options;
+    const link = this.#shared?.link;
     return {
       name: this.name,
       requestsPerMinute,
@@ -250,12 +173,11 @@ export class RateLimiter {
       windowMs,
       requestsInWindow: requests,
       tokensInWindow: tokens,
-      remainingRequests:
-        requestsPerMinute === undefined ? undefined : Math.max(0, requestsPerMinute - requests),
-      remainingTokens: tokensPerMinute === undefined ? undefined : Math.max(0, tokensPerMinute - tokens),
+      remainingRequests: remaining(requestsPerMinute, requests),
+      remainingTokens: remaining(tokensPerMinute, tokens),
       queued,
-      heldForMs: Math.max(0, this.#holdUntil - now),
-      ...(this.#link ? { store: this.#link.store.name, degraded: this.#link.degraded } : {}),
+      heldForMs,
+      ...(link ? { store: link.store.name, degraded: link.degraded } : {}),
     };
   }
 
@@ -265,24 +187,10 @@ export class RateLimiter {
    */
   async fetchState(): Promise<RateLimiterSnapshot> {
     const local = this.describeState();
-    const link = this.#link;
     const shared = this.#shared;
-    if (!link || !shared) return local;
-    const usage = await link.call(() => shared.usage(), undefined, undefined).catch((): Local => LOCAL);
-    if (usage === LOCAL) return local;
-    const { requestsPerMinute, tokensPerMinute } = this.options;
-    return {
-      ...local,
-      requestsInWindow: usage.requests,
-      tokensInWindow: usage.tokens,
-      remainingRequests:
-        requestsPerMinute === undefined ? undefined : Math.max(0, requestsPerMinute - usage.requests),
-      remainingTokens:
-        tokensPerMinute === undefined ? undefined : Math.max(0, tokensPerMinute - usage.tokens),
-      queued: usage.queued,
-      heldForMs: usage.heldForMs,
-      degraded: link.degraded,
-    };
+    if (!shared) return local;
+    const usage = await shared.usage();
+    return usage === LOCAL ? local : withSharedUsage(local, usage, shared.link.degraded);
   }
 
   /** @internal The tokens a call is estimated to use (0 when tokens are not limited). */
@@ -292,7 +200,7 @@ export class RateLimiter {
     if (!estimateTokens) {
       // Room below half the limit for a cheap upper bound (see estimate.ts); a shared window's
       // fill is not known here, so it always counts exactly.
-      const room = this.#link ? -Infinity : tokensPerMinute / 2 - this.#log.tokens;
+      const room = this.#shared ? -Infinity : tokensPerMinute / 2 - this.#local.tokens;
       return estimateFor(request, who.provider, expectedOutputTokens, room);
     }
     return Promise.resolve(estimateTokens({ request, provider: who.provider, model: who.model })).then(
@@ -315,125 +223,21 @@ export class RateLimiter {
       ctx.buses.length === 0
         ? undefined
         : (waitMs, rejected) => emit(ctx, 'rateLimited', { waitMs, rejected, model: who.model });
-    return this.#admit(tokens, Math.min(maxWait, left), limit, ctx.signal, who, report, ctx);
-  }
-
-  /** Reserves in the shared store when there is one, else in the local log. */
-  #admit(
-    tokens: number,
-    maxWait: number,
-    limit: string,
-    signal: AbortSignal | undefined,
-    who: Caller | undefined,
-    report: Report | undefined,
-    ctx: CallContext | undefined,
-  ): Promise<RateLimitTicket> {
-    if (this.#link) return this.#reserveShared(this.#link, tokens, maxWait, limit, signal, who, report, ctx);
-    return this.#reserve(tokens, maxWait, limit, signal, who, report);
-  }
-
-  /** {@link #reserve} in the shared store (see `shared.ts`); the local log when it fails open. */
-  #reserveShared(
-    link: StoreLink,
-    tokens: number,
-    maxWait: number,
-    limit: string,
-    signal: AbortSignal | undefined,
-    who: Caller | undefined,
-    report: Report | undefined,
-    ctx: CallContext | undefined,
-  ): Promise<RateLimitTicket> {
-    const counted = this.#counted(tokens);
-    return reserveShared({
-      link,
-      shared: this.#shared!,
-      id: `${this.#idPrefix}${++this.#ids}`,
-      tokens: counted,
-      tokenLimited: this.options.tokensPerMinute !== undefined,
-      maxWait,
-      signal,
-      ctx,
+    return this.#admit({
+      tokens: this.#counted(tokens),
+      maxWait: Math.min(maxWait, left),
+      limit,
+      signal: ctx.signal,
       who,
       report,
-      now: this.options.now,
-      refuse: (waitMs) => this.#refusal(waitMs, limit, counted, who),
-      local: () => this.#reserve(tokens, maxWait, limit, signal, who, report),
+      ctx,
     });
   }
 
-  #notify(change: StoreStatusChange): boolean {
-    const heard = (this.#events.all.get('storeStatus')?.length ?? 0) > 0;
-    try {
-      this.#events.emit('storeStatus', change);
-    } catch (error) {
-      console.warn(
-        `llm-resilience: a storeStatus handler of rate limiter "${this.name}" threw; ignored.`,
-        error,
-      );
-    }
-    return heard;
-  }
-
-  async #reserve(
-    tokens: number,
-    maxWait: number,
-    limit: string,
-    signal: AbortSignal | undefined,
-    who: Caller | undefined,
-    report: Report | undefined,
-  ): Promise<RateLimitTicket> {
-    if (signal?.aborted) throw signal.reason;
-    const counted = this.#counted(tokens);
-    const now = this.options.now();
-    this.#log.prune(now);
-    const waitMs = this.#log.earliest(now, counted, this.#holdUntil) - now;
-    if (waitMs > maxWait) {
-      report?.(waitMs, true);
-      throw this.#refusal(waitMs, limit, counted, who);
-    }
-    const entry = this.#log.add(now + Math.max(0, waitMs), counted);
-    if (waitMs > 0) {
-      report?.(waitMs, false);
-      await this.#wait(entry, now + maxWait, limit, signal, who, report);
-    }
-    this.#log.start(entry);
-    return this.#ticket(entry, this.options.now() - now);
-  }
-
-  /** Sleeps until the entry's start, which provider pacing may move later; gives up past `giveUpAt`. */
-  async #wait(
-    entry: WindowEntry,
-    giveUpAt: number,
-    limit: string,
-    signal: AbortSignal | undefined,
-    who: Caller | undefined,
-    report: Report | undefined,
-  ): Promise<void> {
-    for (let left = entry.at - this.options.now(); left > 0; left = entry.at - this.options.now()) {
-      if (entry.at > giveUpAt) {
-        this.#log.remove(entry);
-        report?.(left, true);
-        throw this.#refusal(left, limit, entry.tokens, who);
-      }
-      try {
-        await sleep(left, signal);
-      } catch (error) {
-        this.#log.remove(entry);
-        throw error;
-      }
-    }
-  }
-
-  #ticket(entry: WindowEntry, waitedMs: number): RateLimitTicket {
-    const log = this.#log;
-    const counted = (tokens: number): number => this.#counted(tokens);
-    return {
-      waitedMs,
-      reconcile(tokens: number): void {
-        checkNumber('tokens', tokens, 0);
-        log.adjust(entry, counted(tokens));
-      },
-    };
+  /** Reserves in the shared store when there is one (the local window when it fails open), else locally. */
+  #admit(a: Admission): Promise<RateLimitTicket> {
+    if (this.#shared) return this.#shared.reserve(a, () => this.#local.reserve(a));
+    return this.#local.reserve(a);
   }
 
   /** Tokens matter only with a token limit; without one every call counts 0. */
@@ -441,7 +245,7 @@ export class RateLimiter {
     return this.options.tokensPerMinute === undefined ? 0 : tokens;
   }
 
-  #refusal(waitMs: number, limit: string, tokens: number, who: Caller | undefined): RateLimitedError {
+  #refusal(waitMs: number, tokens: number, { limit, who }: Admission): RateLimitedError {
     const context = { provider: who?.provider, model: who?.model };
     if (!Number.isFinite(waitMs)) {
       return new RateLimitedError(

@@ -12,7 +12,8 @@ import {
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
 import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
-import { type RateLimitTicket, RateLimiter } from './limiter.js';
+import { RateLimiter } from './limiter.js';
+import type { RateLimitTicket } from './types.js';
 import type { RateLimiterOptions } from './options.js';
 
 /** An admitted call: its ticket, and the LLM whose provider's headers the limiter follows. */
