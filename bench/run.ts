@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const startLoad = loadavg()[0]!;
   const server = await startFaultServer();
   log(
-    `bench: ${quick ? 'smoke (--quick)' : 'full'} run; fault server at ${server.openaiBaseURL} (own process)`,
+    `bench: ${quick ? 'smoke (--quick)' : medium ? 'medium (--medium)' : 'full'} run; fault server at ${server.openaiBaseURL} (own process)`,
   );
   const up: Upstream = { baseURL: server.openaiBaseURL, primary: 'gpt-4o', fallback: 'gpt-4o-mini' };
   const sections: SectionResult[] = [];
