@@ -17,7 +17,10 @@ describe('npm run bench:smoke', () => {
         `bench smoke failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
       );
     expect(result.stdout).toContain('1. Overhead');
+    expect(result.stdout).toContain('Tool-call reply: ask');
+    expect(result.stdout).toMatch(/\(d\) ours, full chain, same tool/);
     expect(result.stdout).toContain('2. Streaming');
+    expect(result.stdout).toContain('Tool-call reply: stream');
     expect(result.stdout).toContain('3. Goodput');
     expect(result.stdout).toContain('5. Hedged requests');
     expect(result.stdout).toContain('RESULTS.md left as it is');

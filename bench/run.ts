@@ -22,6 +22,7 @@ import { startFaultServer } from './server.js';
 import { aiSdk, bare, fullChain, langchain, rawOpenAI, retryFallback, type Upstream } from './stacks.js';
 import { renderTable, type SectionResult } from './stats.js';
 import { runStreaming, type StreamingCounts } from './streaming.js';
+import { toolAskTable, toolStreamTable } from './tools.js';
 import { cannedFetch } from './transport.js';
 
 interface Counts {
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
   const startLoad = loadavg()[0]!;
   const server = await startFaultServer();
   log(
-    `bench: ${quick ? 'smoke (--quick)' : 'full'} run; fault server at ${server.openaiBaseURL} (own process)`,
+    `bench: ${quick ? 'smoke (--quick)' : medium ? 'medium (--medium)' : 'full'} run; fault server at ${server.openaiBaseURL} (own process)`,
   );
   const up: Upstream = { baseURL: server.openaiBaseURL, primary: 'gpt-4o', fallback: 'gpt-4o-mini' };
   const sections: SectionResult[] = [];
@@ -196,7 +197,8 @@ async function main(): Promise<void> {
       const local = { ...up, fetch: cannedFetch };
       const overhead = await runOverhead(six(up), six(local), counts.overhead);
       const layers = await runLayerCosts(local, counts.overhead.localRounds, counts.overhead.localBlock);
-      done({ ...overhead, tables: [...overhead.tables, layers] });
+      const tools = await toolAskTable(up, counts.overhead);
+      done({ ...overhead, tables: [...overhead.tables, layers, tools] });
       await server.resetHits();
     }
     if (only.includes('streaming')) {
@@ -205,7 +207,9 @@ async function main(): Promise<void> {
         const u = { ...up, primary };
         return [rawOpenAI(u), retryFallback(u), langchain(u, 'withRetry'), aiSdk(u)];
       };
-      done(await runStreaming(build, counts.streaming));
+      const streaming = await runStreaming(build, counts.streaming);
+      const tools = await toolStreamTable(up, counts.streaming);
+      done({ ...streaming, tables: [...streaming.tables, tools] });
       await server.resetHits();
     }
     if (only.includes('goodput')) {

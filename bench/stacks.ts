@@ -78,7 +78,8 @@ export function rawOpenAI(up: Upstream): Stack {
   };
 }
 
-function provider(up: Upstream, model: string, tuning: OurTuning = {}): OpenAILLM {
+/** `OpenAILLM` for `model` on the upstream's server (bare: (b) is this on `up.primary`). */
+export function provider(up: Upstream, model: string, tuning: OurTuning = {}): OpenAILLM {
   return new OpenAILLM(model, {
     apiKey: API_KEY,
     baseURL: up.baseURL,
@@ -124,12 +125,16 @@ export function bare(up: Upstream): Stack {
 
 /** (c): retry, then fall back to a retried backup. */
 export function retryFallback(up: Upstream, tuning: OurTuning = {}): Stack {
+  return ours('c', 'ours, retry + fallback', retryFallbackLLM(up, tuning));
+}
+
+/** The chain of (c), for stacks that call it with options (bench/tools.ts). */
+export function retryFallbackLLM(up: Upstream, tuning: OurTuning = {}): LLM {
   const cfg = retryConfig(tuning);
   const fallbacks = tuning.onInterrupt === undefined ? undefined : { onInterrupt: tuning.onInterrupt };
-  const llm = provider(up, up.primary, tuning)
+  return provider(up, up.primary, tuning)
     .withRetry(cfg)
     .withFallbacks([provider(up, up.fallback, tuning).withRetry(cfg)], fallbacks);
-  return ours('c', 'ours, retry + fallback', llm);
 }
 
 /**
@@ -138,6 +143,11 @@ export function retryFallback(up: Upstream, tuning: OurTuning = {}): Stack {
  * chain cached (every prompt differs: always a miss) and observed by telemetry.
  */
 export function fullChain(up: Upstream, tuning: OurTuning = {}, rateLimit = true): Stack {
+  return ours('d', 'ours, full chain', fullChainLLM(up, tuning, rateLimit));
+}
+
+/** The chain of (d), for stacks that call it with options (bench/tools.ts). */
+export function fullChainLLM(up: Upstream, tuning: OurTuning = {}, rateLimit = true): LLM {
   const cfg = retryConfig(tuning);
   const limited = (llm: LLM): LLM =>
     rateLimit
@@ -150,11 +160,10 @@ export function fullChain(up: Upstream, tuning: OurTuning = {}, rateLimit = true
       .withRetry(cfg)
       .withCircuitBreaker({ name: model });
   const fallbacks = tuning.onInterrupt === undefined ? undefined : { onInterrupt: tuning.onInterrupt };
-  const llm = guarded(up.primary)
+  return guarded(up.primary)
     .withFallbacks([guarded(up.fallback)], fallbacks)
     .withCache({ maxEntries: 1000 })
     .withTelemetry(new Telemetry());
-  return ours('d', 'ours, full chain', llm);
 }
 
 type Chat = Runnable<string, BaseMessageChunk>;

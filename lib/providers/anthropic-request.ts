@@ -11,9 +11,7 @@ import type { ProviderRequest } from '../content/prepare.js';
 import { ANTHROPIC_TOOL_IDS, toolIdRewrites } from '../content/tool-ids.js';
 import { UnsupportedRequestError } from '../errors/classes.js';
 import type { AssistantPart, ToolChoice, UserPart } from '../types.js';
-
-/** The `max_tokens` sent when neither the constructor nor the call names one. */
-export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
+import { DEFAULT_ANTHROPIC_MAX_TOKENS } from './defaults.js';
 
 /** The call settings that reach the body: the call's own, else the provider's defaults. */
 export interface AnthropicSettings {

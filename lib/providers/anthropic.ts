@@ -48,7 +48,7 @@ export interface AnthropicLLMOptions extends TimeoutOptions, ContentOptions {
   readonly system?: string;
 }
 
-export { DEFAULT_ANTHROPIC_MAX_TOKENS } from './anthropic-request.js';
+export { DEFAULT_ANTHROPIC_MAX_TOKENS } from './defaults.js';
 
 const SDK: SdkSpec = {
   package: '@anthropic-ai/sdk',

@@ -3,6 +3,9 @@ import { checkContentOptions } from '../content/options.js';
 import type { Capabilities, ProviderOptions, TimeoutOptions, ToolChoice, ToolSpec } from '../types.js';
 import { checkDuration, checkInteger, checkNumber } from '../validate.js';
 
+/** The `max_tokens` sent when neither the constructor nor the call names one. */
+export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
+
 /** What every provider takes as defaults for its calls; call options override each. */
 export interface ProviderDefaults extends TimeoutOptions, ContentOptions {
   readonly system?: string;
