@@ -24,6 +24,15 @@ import { estimateRequestTokens } from './tokens.js';
 /** Framing counted per message, and for the reply's priming (as `tokens.ts` counts them). */
 const FRAMING = 3;
 
+/** What {@link estimateTokens} needs besides the request. */
+export interface EstimateContext {
+  readonly provider: Provider;
+  /** The output allowance when the call sets no `maxTokens`. */
+  readonly expectedOutputTokens: number;
+  /** Tokens left below half the limit; `-Infinity` to always count exactly. */
+  readonly room: number;
+}
+
 interface Counted {
   readonly provider: Provider;
   readonly system: string | undefined;
@@ -39,9 +48,7 @@ const counted = new WeakMap<readonly Message[], Counted[]>();
  */
 export function estimateTokens(
   request: LLMRequest,
-  provider: Provider,
-  expectedOutputTokens: number,
-  room: number,
+  { provider, expectedOutputTokens, room }: EstimateContext,
 ): number | Promise<number> {
   const output = request.options.maxTokens ?? expectedOutputTokens;
   if (room > output) {

@@ -201,7 +201,7 @@ export class RateLimiter {
       // Room below half the limit for a cheap upper bound (see estimate.ts); a shared window's
       // fill is not known here, so it always counts exactly.
       const room = this.#shared ? -Infinity : tokensPerMinute / 2 - this.#local.tokens;
-      return estimateFor(request, who.provider, expectedOutputTokens, room);
+      return estimateFor(request, { provider: who.provider, expectedOutputTokens, room });
     }
     return Promise.resolve(estimateTokens({ request, provider: who.provider, model: who.model })).then(
       (n) => {
