@@ -397,10 +397,12 @@ describe('RedisStateStore: when Redis fails', () => {
       const calls: CallRecord[] = [];
       const t0 = Date.now();
       const elapsed = (): number => Date.now() - t0;
+      let killStartedAt = Infinity;
       let killedAt = Infinity;
       let restartedAt = Infinity;
       const chaos = (async () => {
         await sleep(500);
+        killStartedAt = elapsed();
         await own.kill('SIGKILL');
         killedAt = elapsed();
         await sleep(800);
@@ -437,9 +439,11 @@ describe('RedisStateStore: when Redis fails', () => {
 
       // No call hung: each took at most the store's timeout (250 ms) and a little more.
       expect(Math.max(...calls.map((c) => c.ms))).toBeLessThan(600);
-      // Before the kill, both served; during the outage, the policy held.
-      for (const c of of('fail-open', 0, killedAt)) expect(c.outcome).toBe('ok');
-      for (const c of of('fail-closed', 0, killedAt)) expect(c.outcome).toBe('ok');
+      // Every call that ended before the kill began served (one in flight at the kill may not have);
+      // during the outage, the policy held.
+      const before = calls.filter((c) => c.at + c.ms < killStartedAt);
+      expect(before.length).toBeGreaterThan(4);
+      for (const c of before) expect(c.outcome).toBe('ok');
       const outage = of('fail-open', killedAt + 50, restartedAt);
       expect(outage.length).toBeGreaterThan(10);
       for (const c of outage) expect(c.outcome).toBe('ok');
