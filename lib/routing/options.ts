@@ -47,6 +47,14 @@ export interface HedgeOptions {
   readonly maxExtra?: number;
   /** With `after: 'p95'`: recent samples a member needs before its p95 is used. @default 20 */
   readonly minSamples?: number;
+  /**
+   * The hedge budget: the most hedges the router starts, as a share (0–1) of the calls it started
+   * over the stats `window`, with an allowance of 3 hedges per window a cold router can always use.
+   * A hedge the budget denies does not start (the call keeps waiting on its request). `1` turns
+   * the budget off.
+   * @default 0.05
+   */
+  readonly budget?: number;
 }
 
 /**
@@ -106,7 +114,12 @@ const ROUTE_KEYS = optionNames<RouteOptions>({
   now: true,
 });
 
-const HEDGE_KEYS = optionNames<HedgeOptions>({ after: true, maxExtra: true, minSamples: true });
+const HEDGE_KEYS = optionNames<HedgeOptions>({
+  after: true,
+  maxExtra: true,
+  minSamples: true,
+  budget: true,
+});
 
 /** Checks `options` for `members` LLMs and fills the defaults; throws `TypeError`/`RangeError` naming the option. */
 export function resolveRouteOptions(options: RouteOptions, members: number): ResolvedRouteOptions {
@@ -165,7 +178,7 @@ function resolveHedge(hedge: HedgeOptions): Required<HedgeOptions> {
   if (typeof hedge !== 'object' || hedge === null)
     throw new TypeError(`\`hedge\` must be an object ({ after, maxExtra? }), got ${String(hedge)}`);
   checkOptionKeys('`route` option `hedge`', hedge, HEDGE_KEYS);
-  const { after, maxExtra = 1, minSamples = 20 } = hedge;
+  const { after, maxExtra = 1, minSamples = 20, budget = 0.05 } = hedge;
   if (after !== 'p95') {
     if (typeof after !== 'number')
       throw new TypeError(`\`hedge.after\` must be a number of ms or 'p95', got ${JSON.stringify(after)}`);
@@ -173,5 +186,7 @@ function resolveHedge(hedge: HedgeOptions): Required<HedgeOptions> {
   }
   checkInteger('hedge.maxExtra', maxExtra, 1);
   checkInteger('hedge.minSamples', minSamples, 1);
-  return Object.freeze({ after, maxExtra, minSamples });
+  checkNumber('hedge.budget', budget, 0);
+  if (budget > 1) throw new RangeError(`\`hedge.budget\` must be a share between 0 and 1, got ${budget}`);
+  return Object.freeze({ after, maxExtra, minSamples, budget });
 }

@@ -38,6 +38,8 @@ export interface RacePlan<T> {
   verdict(error: unknown): Verdict;
   /** Before failing over from `from` to `to` (events, `onFallback`); rejecting ends the call. */
   beforeNext(error: unknown, from: number, to: number): Promise<void>;
+  /** A hedge is due: whether the hedge budget lets it start (if so, it is spent); denied, none starts. */
+  admitHedge(): boolean;
   /** A hedge starts: `to` because `from` has not answered in `afterMs`. */
   hedged(from: number, to: number, afterMs: number): void;
   /** A leg that answered after another had won: release what it holds. */
@@ -156,7 +158,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
       const after = plan.hedgeAfter(member);
       if (after === undefined) return;
       timer = setTimeout(() => {
-        if (done || next >= plan.hedgeable) return;
+        if (done || next >= plan.hedgeable || !plan.admitHedge()) return;
         hedges++;
         run.hedgedAfter = after;
         plan.hedged(member, order[next]!, after);

@@ -11,6 +11,7 @@ import { raceAbort } from '../sleep.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
 import { isRefusal, openCircuitCheck } from './circuits.js';
+import { HedgeBudget } from './budget.js';
 import { askLeg, discardLeg, type MemberBook, openLeg, type OpenedStream, relayLeg } from './legs.js';
 import { type ResolvedRouteOptions, resolveRouteOptions, type RouteOptions } from './options.js';
 import { type Leg, race, type RacePlan, type RaceWin } from './race.js';
@@ -71,6 +72,7 @@ export class RouteMiddleware implements LLMMiddleware {
   readonly #books: readonly MemberBook[];
   readonly #members = new WeakMap<LLM, Members>();
   readonly #turns = { count: 0 };
+  readonly #budget: HedgeBudget | undefined;
 
   constructor(routes: readonly LLM[], options: RouteOptions = {}) {
     if (!Array.isArray(routes))
@@ -86,6 +88,8 @@ export class RouteMiddleware implements LLMMiddleware {
       Array.from({ length: routes.length + 1 }, () => new MemberStats(window, now)),
     );
     this.#books = Object.freeze(this.#stats.map((stats) => ({ stats, now, counts })));
+    const { hedge } = this.options;
+    this.#budget = hedge === undefined ? undefined : new HedgeBudget(hedge.budget, window, now);
     Object.freeze(this);
   }
 
@@ -180,6 +184,8 @@ export class RouteMiddleware implements LLMMiddleware {
     const { order, explored, available } = this.#order(mode, open);
     const { hedge } = this.options;
     const name = (i: number): string => llms[i]!.describe();
+    const budget = this.#budget;
+    budget?.call();
     return {
       order,
       signal: ctx.signal,
@@ -211,6 +217,7 @@ export class RouteMiddleware implements LLMMiddleware {
             ctx.signal,
           );
       },
+      admitHedge: () => budget?.spend() ?? false,
       hedged: (from, to, afterMs) => emit(ctx, 'hedge', { from: name(from), to: name(to), afterMs }),
       exhausted: (errors) => new FallbackError(errors, [...ctx.attempts]),
     };
