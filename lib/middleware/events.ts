@@ -1,17 +1,7 @@
 import type { CallContext } from '../context.js';
-import type { LLM } from '../llm.js';
 import type { EventBus } from '../telemetry/events.js';
-import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
-import {
-  askThrough,
-  BUILT_IN,
-  type InnerAsk,
-  type InnerStream,
-  type Layer,
-  type Outcome,
-  streamThrough,
-} from './run.js';
+import { LayerMiddleware, type Outcome } from './run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from './types.js';
 
 /**
@@ -27,13 +17,12 @@ export function events(bus: EventBus): EventsMiddleware {
 }
 
 /** The middleware `events()` makes. */
-export class EventsMiddleware implements LLMMiddleware, Layer<CallContext> {
+export class EventsMiddleware extends LayerMiddleware<CallContext> implements LLMMiddleware {
   readonly name = 'events';
   readonly bus: EventBus;
-  /** @internal */
-  readonly [BUILT_IN] = true;
 
   constructor(bus: EventBus) {
+    super();
     if (typeof bus?.emit !== 'function')
       throw new TypeError(`\`bus\` must be an event bus (createEventBus()), got ${describeValue(bus)}`);
     this.bus = bus;
@@ -46,19 +35,6 @@ export class EventsMiddleware implements LLMMiddleware, Layer<CallContext> {
 
   explain(inner: ExplainNode) {
     return { ...inner, children: [inner] };
-  }
-
-  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
-    return askThrough(this, request, next, ctx, inner);
-  }
-
-  wrapStream(
-    request: LLMRequest,
-    next: InnerStream,
-    ctx: CallContext,
-    inner: LLM,
-  ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    return streamThrough(this, request, next, ctx, inner);
   }
 
   /** @internal The call with this bus on it, for the layers inside and for the outcome. */

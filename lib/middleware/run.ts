@@ -141,3 +141,32 @@ export async function* abortable(
     if (!finished) void chunks.return(undefined as never).catch(() => {});
   }
 }
+
+/**
+ * Base of the package's own {@link Layer} middleware (breaker, rate limit, telemetry, events):
+ * `wrapAsk` and `wrapStream` run the layer through {@link askThrough} and {@link streamThrough};
+ * a subclass supplies only `_enter`, `_callFor` and `_settle`.
+ */
+export abstract class LayerMiddleware<S> implements Layer<S> {
+  /** @internal */
+  readonly [BUILT_IN] = true;
+
+  abstract _enter(request: LLMRequest, ctx: CallContext, inner: LLM): S | Promise<S>;
+  abstract _callFor(state: S, ctx: CallContext): CallContext;
+  abstract _settle(state: S, outcome: Outcome, ctx: CallContext): void;
+
+  /** Runs one `ask` through this layer. */
+  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
+    return askThrough(this, request, next, ctx, inner);
+  }
+
+  /** Runs one `stream` through this layer. */
+  wrapStream(
+    request: LLMRequest,
+    next: InnerStream,
+    ctx: CallContext,
+    inner: LLM,
+  ): AsyncGenerator<StreamChunk, Reply, undefined> {
+    return streamThrough(this, request, next, ctx, inner);
+  }
+}

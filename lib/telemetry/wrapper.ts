@@ -1,17 +1,7 @@
 import type { CallContext } from '../context.js';
 import type { LLM } from '../llm.js';
-import {
-  askThrough,
-  ATTACH,
-  BUILT_IN,
-  type InnerAsk,
-  type InnerStream,
-  type Layer,
-  type Outcome,
-  streamThrough,
-} from '../middleware/run.js';
+import { LayerMiddleware, ATTACH, type Outcome } from '../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../middleware/types.js';
-import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
 import { Telemetry } from './metrics.js';
 import type { CallRecorder } from './recorder.js';
@@ -31,13 +21,12 @@ export function telemetry(recorder: Telemetry): TelemetryMiddleware {
 }
 
 /** The middleware `telemetry()` makes. */
-export class TelemetryMiddleware implements LLMMiddleware, Layer<CallRecorder | undefined> {
+export class TelemetryMiddleware extends LayerMiddleware<CallRecorder | undefined> implements LLMMiddleware {
   readonly name = 'telemetry';
   readonly telemetry: Telemetry;
-  /** @internal */
-  readonly [BUILT_IN] = true;
 
   constructor(recorder: Telemetry) {
+    super();
     if (!(recorder instanceof Telemetry))
       throw new TypeError(`\`withTelemetry\` takes a Telemetry, got ${describeValue(recorder)}`);
     this.telemetry = recorder;
@@ -55,19 +44,6 @@ export class TelemetryMiddleware implements LLMMiddleware, Layer<CallRecorder | 
   /** @internal */
   [ATTACH](inner: LLM): void {
     this.telemetry._watch(inner);
-  }
-
-  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
-    return askThrough(this, request, next, ctx, inner);
-  }
-
-  wrapStream(
-    request: LLMRequest,
-    next: InnerStream,
-    ctx: CallContext,
-    inner: LLM,
-  ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    return streamThrough(this, request, next, ctx, inner);
   }
 
   /** @internal Starts recording; undefined when this telemetry already records the call (attached twice). */

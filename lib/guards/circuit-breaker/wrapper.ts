@@ -1,16 +1,7 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import {
-  askThrough,
-  BUILT_IN,
-  type InnerAsk,
-  type InnerStream,
-  type Layer,
-  type Outcome,
-  streamThrough,
-} from '../../middleware/run.js';
+import { LayerMiddleware, type Outcome } from '../../middleware/run.js';
 import type { LLMMiddleware, LLMRequest } from '../../middleware/types.js';
-import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { CircuitBreaker } from './breaker.js';
 import type { BreakerPermit } from './state.js';
@@ -42,30 +33,16 @@ export function circuitBreaker(
 }
 
 /** The middleware `circuitBreaker()` makes; `breaker` is its (possibly shared) circuit. */
-export class CircuitBreakerMiddleware implements LLMMiddleware, Layer<BreakerPermit> {
+export class CircuitBreakerMiddleware extends LayerMiddleware<BreakerPermit> implements LLMMiddleware {
   readonly name = 'breaker';
   readonly breaker: CircuitBreaker;
   readonly guards: readonly CircuitBreaker[];
-  /** @internal */
-  readonly [BUILT_IN] = true;
 
   constructor(breaker: CircuitBreaker) {
+    super();
     this.breaker = breaker;
     this.guards = Object.freeze([breaker]);
     Object.freeze(this);
-  }
-
-  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
-    return askThrough(this, request, next, ctx, inner);
-  }
-
-  wrapStream(
-    request: LLMRequest,
-    next: InnerStream,
-    ctx: CallContext,
-    inner: LLM,
-  ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    return streamThrough(this, request, next, ctx, inner);
   }
 
   /** @internal Admits the call (at once from memory, or once a shared store answers) or throws `CircuitOpenError`. */

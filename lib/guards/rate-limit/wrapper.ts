@@ -1,16 +1,7 @@
 import type { CallContext } from '../../context.js';
 import type { LLM } from '../../llm.js';
-import {
-  askThrough,
-  BUILT_IN,
-  type InnerAsk,
-  type InnerStream,
-  type Layer,
-  type Outcome,
-  streamThrough,
-} from '../../middleware/run.js';
+import { LayerMiddleware, type Outcome } from '../../middleware/run.js';
 import type { ExplainNode, LLMMiddleware, LLMRequest } from '../../middleware/types.js';
-import type { Reply, StreamChunk } from '../../types.js';
 import { describeValue } from '../../validate.js';
 import { RateLimiter } from './limiter.js';
 import type { RateLimitTicket } from './types.js';
@@ -42,14 +33,13 @@ export function rateLimit(limiter: RateLimiter | RateLimiterOptions): RateLimitM
 }
 
 /** The middleware `rateLimit()` makes; `limiter` is its (possibly shared) quota. */
-export class RateLimitMiddleware implements LLMMiddleware, Layer<Admitted> {
+export class RateLimitMiddleware extends LayerMiddleware<Admitted> implements LLMMiddleware {
   readonly name = 'ratelimit';
   readonly limiter: RateLimiter;
   readonly guards: readonly RateLimiter[];
-  /** @internal */
-  readonly [BUILT_IN] = true;
 
   constructor(limiter: RateLimiter) {
+    super();
     this.limiter = limiter;
     this.guards = Object.freeze([limiter]);
     Object.freeze(this);
@@ -65,19 +55,6 @@ export class RateLimitMiddleware implements LLMMiddleware, Layer<Admitted> {
       formula: `queue ≤ ${maxWait} ms + ${inner.worstCaseMs} ms`,
       children: [inner],
     };
-  }
-
-  wrapAsk(request: LLMRequest, next: InnerAsk, ctx: CallContext, inner: LLM): Promise<Reply> {
-    return askThrough(this, request, next, ctx, inner);
-  }
-
-  wrapStream(
-    request: LLMRequest,
-    next: InnerStream,
-    ctx: CallContext,
-    inner: LLM,
-  ): AsyncGenerator<StreamChunk, Reply, undefined> {
-    return streamThrough(this, request, next, ctx, inner);
   }
 
   /** @internal Takes a slot (waiting if need be); the ticket is reconciled with the reply's usage. */
