@@ -2,17 +2,14 @@
  * `RedisCacheStore` against a real redis-server (see helpers/redis.ts) and the fault server, over
  * the real OpenAI SDK: shared by two processes, Redis killed and frozen mid-run, recovery.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { type LLM, OpenAILLM, RedisCacheStore, ResponseCache, cacheKey } from '../lib/index.js';
 import { FaultServer, faultModel } from '../lib/testing/index.js';
+import { startLineWorker } from './helpers/line-worker.js';
 import { type RedisServer, startRedis } from './helpers/redis.js';
 import { drain } from './helpers/script.js';
 import type { CacheWorkerAnswer, CacheWorkerConfig } from './workers/redis-cache.js';
-
-const ROOT = join(__dirname, '..');
-const WORKER = join(__dirname, 'workers', 'redis-cache.ts');
 
 let redis: RedisServer;
 let server: FaultServer;
@@ -227,40 +224,12 @@ interface CacheWorker {
 }
 
 function startWorker(config: CacheWorkerConfig): CacheWorker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiting: { resolve(line: string): void; reject(error: Error): void }[] = [];
-  let buffer = '';
-  let err = '';
-  child.stdout!.on('data', (data: Buffer) => {
-    buffer += data.toString();
-    for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      const waiter = waiting.shift();
-      if (waiter) waiter.resolve(line);
-      else lines.push(line);
-    }
-  });
-  child.stderr!.on('data', (data: Buffer) => (err += data.toString()));
-  child.once('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`cache worker exited (${code}): ${err}`));
-  });
-  const next = (): Promise<string> => {
-    const line = lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    if (child.exitCode !== null) return Promise.reject(new Error(`cache worker exited: ${err}`));
-    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  };
+  const worker = startLineWorker('redis-cache.ts', config, 'cache worker');
   return {
-    child,
-    next,
+    ...worker,
     ask: async (prompt) => {
-      child.stdin!.write(`${prompt}\n`);
-      return JSON.parse(await next()) as CacheWorkerAnswer;
+      worker.child.stdin!.write(`${prompt}\n`);
+      return JSON.parse(await worker.next()) as CacheWorkerAnswer;
     },
   };
 }

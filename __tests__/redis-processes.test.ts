@@ -3,11 +3,11 @@
  * the fault server, whose hit log (in this process) is the referee. Set RESILIENT_LLM_FIGURES=1
  * to print the figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { OpenAILLM } from '../lib/index.js';
 import { type FaultHit, FaultServer } from '../lib/testing/index.js';
+import { startLineWorker } from './helpers/line-worker.js';
 import { type RedisServer, startRedis } from './helpers/redis.js';
 import type {
   BreakerScenario,
@@ -17,8 +17,6 @@ import type {
   WorkerResult,
 } from './workers/shared-guards.js';
 
-const ROOT = join(__dirname, '..');
-const WORKER = join(__dirname, 'workers', 'shared-guards.ts');
 const PROCESSES = 4;
 
 type Scenario = Run['scenario'];
@@ -71,38 +69,7 @@ function report(title: string, figures: unknown): void {
 }
 
 function startWorker(config: WorkerConfig): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiting: { resolve(line: string): void; reject(error: Error): void }[] = [];
-  let buffer = '';
-  let err = '';
-  child.stdout!.on('data', (data: Buffer) => {
-    buffer += data.toString();
-    for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      const waiter = waiting.shift();
-      if (waiter) waiter.resolve(line);
-      else lines.push(line);
-    }
-  });
-  child.stderr!.on('data', (data: Buffer) => (err += data.toString()));
-  child.once('exit', (code) => {
-    for (const w of waiting.splice(0))
-      w.reject(new Error(`worker ${config.worker} exited (${code}): ${err}`));
-  });
-  return {
-    child,
-    next: () => {
-      const line = lines.shift();
-      if (line !== undefined) return Promise.resolve(line);
-      if (child.exitCode !== null) return Promise.reject(new Error(`worker ${config.worker} exited: ${err}`));
-      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-    },
-  };
+  return startLineWorker('shared-guards.ts', config, `worker ${config.worker}`);
 }
 
 /** A call as the limiter's log in Redis holds it: its start by Redis' clock, and its tokens. */
