@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { type Frame, readSse } from './helpers/sse.js';
 import {
   FaultServer,
   faultModel,
@@ -6,21 +7,6 @@ import {
   type FaultHit,
   type FaultSpec,
 } from '../lib/testing/index.js';
-
-interface Frame {
-  event: string | undefined;
-  data: string;
-  at: number;
-}
-
-interface SseResult {
-  frames: Frame[];
-  /** The raw body text received. */
-  raw: string;
-  /** Set when the body stopped with an error (e.g. a dropped socket). */
-  error: unknown;
-  start: number;
-}
 
 let server: FaultServer;
 
@@ -56,44 +42,6 @@ function anthropic(model: string, extra: Record<string, unknown> = {}, headers: 
     { model, max_tokens: 100, messages, ...extra },
     { 'anthropic-version': '2023-06-01', ...headers },
   );
-}
-
-function parseFrame(block: string, at: number): Frame {
-  let event: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event: ')) event = line.slice(7);
-    else if (line.startsWith('data: ')) data.push(line.slice(6));
-  }
-  return { event, data: data.join('\n'), at };
-}
-
-/** Reads an SSE body frame by frame, noting when each frame arrived and how the body ended. */
-async function readSse(res: Response): Promise<SseResult> {
-  const start = Date.now();
-  const frames: Frame[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let raw = '';
-  let error: unknown;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const text = decoder.decode(value, { stream: true });
-      raw += text;
-      buffer += text;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        frames.push(parseFrame(buffer.slice(0, end), Date.now()));
-        buffer = buffer.slice(end + 2);
-      }
-    }
-  } catch (caught) {
-    error = caught;
-  }
-  return { frames, raw, error, start };
 }
 
 const json = (frame: Frame | undefined): Record<string, unknown> =>

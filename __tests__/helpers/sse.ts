@@ -4,10 +4,11 @@
  */
 import type { FaultServer } from '../../lib/testing/index.js';
 
-/** One SSE frame as received. */
+/** One SSE frame as received, and when it arrived (epoch ms). */
 export interface Frame {
   event: string | undefined;
   data: string;
+  at: number;
 }
 
 /** A whole SSE body: its frames, and the error that stopped it, if any (a dropped socket). */
@@ -16,6 +17,8 @@ export interface SseResult {
   frames: Frame[];
   raw: string;
   error: unknown;
+  /** When reading began (epoch ms), for the frames' arrival times. */
+  start: number;
 }
 
 export const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
@@ -39,18 +42,19 @@ export function postWire(
   });
 }
 
-function parseFrame(block: string): Frame {
+function parseFrame(block: string, at: number): Frame {
   let event: string | undefined;
   const data: string[] = [];
   for (const line of block.split('\n')) {
     if (line.startsWith('event: ')) event = line.slice(7);
     else if (line.startsWith('data: ')) data.push(line.slice(6));
   }
-  return { event, data: data.join('\n') };
+  return { event, data: data.join('\n'), at };
 }
 
-/** Reads an SSE body to its end (or its error). */
+/** Reads an SSE body frame by frame to its end (or its error), noting when each frame arrived. */
 export async function readSse(res: Response): Promise<SseResult> {
+  const start = Date.now();
   const frames: Frame[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -66,14 +70,14 @@ export async function readSse(res: Response): Promise<SseResult> {
       buffer += text;
       let end: number;
       while ((end = buffer.indexOf('\n\n')) !== -1) {
-        frames.push(parseFrame(buffer.slice(0, end)));
+        frames.push(parseFrame(buffer.slice(0, end), Date.now()));
         buffer = buffer.slice(end + 2);
       }
     }
   } catch (caught) {
     error = caught;
   }
-  return { status: res.status, frames, raw, error };
+  return { status: res.status, frames, raw, error, start };
 }
 
 /** Streams one request and reads it whole. */
