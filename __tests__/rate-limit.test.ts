@@ -11,6 +11,7 @@ import {
 import { pacingHoldMs, parseResetDuration } from '../lib/guards/rate-limit/headers.js';
 import { approximateTokens, openaiCounter } from '../lib/guards/rate-limit/tokens.js';
 import * as tokensModule from '../lib/guards/rate-limit/tokens.js';
+import { estimateTokens } from '../lib/guards/rate-limit/estimate.js';
 import { FnLLM, manualClock } from './helpers/guards.js';
 import { seeded } from './helpers/script.js';
 
@@ -315,6 +316,24 @@ describe('RateLimiter', () => {
       expect(attempts).toBe(2);
       expect(tight.describeState().tokensInWindow).toBe(18 + 2); // the failed attempt keeps its estimate; the answer its usage
       expect(exact).toHaveBeenCalledTimes(1);
+    } finally {
+      exact.mockRestore();
+    }
+  });
+
+  it('counts a reused messages array afresh when the request differs (its tools are counted too)', async () => {
+    const exact = jest.spyOn(tokensModule, 'estimateRequestTokens');
+    try {
+      const conversation = [{ role: 'user' as const, content: 'hello world' }];
+      const tool = { name: 'lookup', description: 'look it up '.repeat(40), parameters: { type: 'object' } };
+      const exactly = { provider: 'openai' as const, expectedOutputTokens: 0, room: -Infinity };
+      const plain = Object.freeze({ messages: conversation, options: { maxTokens: 1 } });
+      const withTools = Object.freeze({ messages: conversation, options: { maxTokens: 1, tools: [tool] } });
+      const small = await estimateTokens(plain, exactly);
+      const large = await estimateTokens(withTools, exactly);
+      expect(large).toBeGreaterThan(small + 40);
+      expect(await estimateTokens(withTools, exactly)).toBe(large); // the same request: counted once
+      expect(exact).toHaveBeenCalledTimes(2);
     } finally {
       exact.mockRestore();
     }

@@ -18,7 +18,7 @@
  */
 import { estimateInput } from './estimate-input.js';
 import type { LLMRequest } from '../../llm.js';
-import type { Message, Provider } from '../../types.js';
+import type { Provider } from '../../types.js';
 import { estimateRequestTokens } from './tokens.js';
 
 /** Framing counted per message, and for the reply's priming (as `tokens.ts` counts them). */
@@ -35,12 +35,14 @@ export interface EstimateContext {
 
 interface Counted {
   readonly provider: Provider;
-  readonly system: string | undefined;
   readonly prompt: number;
 }
 
-/** Exact prompt counts, by the call's messages array (shared by every attempt and layer of one call). */
-const counted = new WeakMap<readonly Message[], Counted[]>();
+/**
+ * Exact prompt counts, by the (frozen) request: every attempt and layer of one call shares it, and
+ * it carries everything counted (messages, system, tools, schema), so no other call can reuse one.
+ */
+const counted = new WeakMap<LLMRequest, Counted[]>();
 
 /**
  * Tokens to reserve for `request`: its upper bound when that fits in `room` (tokens left below
@@ -55,15 +57,14 @@ export function estimateTokens(
     const bound = upperBound(request, provider) + output;
     if (bound <= room) return bound;
   }
-  const { messages, options } = request;
-  const known = counted.get(messages)?.find((c) => c.provider === provider && c.system === options.system);
+  const known = counted.get(request)?.find((c) => c.provider === provider);
   if (known) return known.prompt + output;
   // tokens.ts adds `maxTokens` when the call sets it, else the output given (0 here): take it off.
   return estimateRequestTokens(request, provider, 0).then((withMax) => {
-    const prompt = withMax - (options.maxTokens ?? 0);
-    const list = counted.get(messages) ?? [];
-    if (list.length === 0) counted.set(messages, list);
-    list.push({ provider, system: options.system, prompt });
+    const prompt = withMax - (request.options.maxTokens ?? 0);
+    const list = counted.get(request) ?? [];
+    if (list.length === 0) counted.set(request, list);
+    list.push({ provider, prompt });
     return prompt + output;
   });
 }
