@@ -64,8 +64,19 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function report(title: string, figures: unknown): void {
-  if (process.env.RESILIENT_LLM_FIGURES) console.log(`${title}\n${JSON.stringify(figures, null, 1)}`);
+/**
+ * Runs a scenario's `checks` with its figures: printed when RESILIENT_LLM_FIGURES is set, and added to
+ * the message of a failing check, so that a failure in CI says what the run looked like.
+ */
+function checkWithFigures(title: string, figures: unknown, checks: () => void): void {
+  const text = `${title}\n${JSON.stringify(figures, null, 1)}`;
+  if (process.env.RESILIENT_LLM_FIGURES) console.log(text);
+  try {
+    checks();
+  } catch (error) {
+    if (typeof (error as Error | undefined)?.message === 'string') (error as Error).message += `\n\n${text}`;
+    throw error;
+  }
 }
 
 function startWorker(config: WorkerConfig): Worker {
@@ -107,9 +118,19 @@ async function inFourProcesses(
     }
   })();
   try {
-    const results = await Promise.all(workers.map((w) => w.next()));
+    const lines = await Promise.all(workers.map((w) => w.next()));
+    const results = lines.map((line) => JSON.parse(line) as WorkerResult);
+    // The scenarios test shared state: a worker whose guard lost the store ran a local one instead.
+    const lost = results.filter((r) => r.storeStatus.length > 0);
+    if (lost.length > 0) {
+      throw new Error(
+        `A worker lost the Redis store mid-run, so its guard ran locally: ${JSON.stringify(
+          lost.map(({ worker, storeStatus }) => ({ worker, storeStatus })),
+        )}`,
+      );
+    }
     return {
-      results: results.map((line) => JSON.parse(line) as WorkerResult),
+      results,
       logged: [...seen.values()].sort((a, b) => a.at - b.at),
     };
   } finally {
@@ -182,30 +203,34 @@ describe('four processes sharing a RateLimiter in Redis', () => {
       .map((h) => h.at)
       .sort((a, b) => a - b);
     const windows = perWindow(times, scenario.windowMs);
-    report('limit: four processes, 5 requests per 300 ms window', {
-      faultServerHitsPerWindow: windows,
-      total: times.length,
-      perProcess: results.map((r) => r.calls.filter((c) => c.outcome === 'ok').length),
-      loggedInRedis: logged.length,
-      maxInAny300msOfRedisClock: maxInLog(logged, 300).requests,
-      maxInAny300msAtFaultServer: maxInAnyWindow(times, 300),
-      slowestCallMs: Math.max(...results.flatMap((r) => r.calls.map((c) => c.ms))),
-    });
-
-    // Every call got through (none waited past maxWait), and each reached the server once.
-    const calls = results.flatMap((r) => r.calls);
-    expect(calls.every((c) => c.outcome === 'ok')).toBe(true);
-    expect(times).toHaveLength(calls.length);
-    expect(logged).toHaveLength(calls.length);
-    for (const r of results) expect(r.calls.length).toBeGreaterThan(0);
-    // The guarantee, by Redis' clock: no interval of 300 ms holds more than 5 starts.
-    expect(maxInLog(logged, 300).requests).toBe(5);
-    // What the fault server saw, in 300 ms windows on the limiter's rhythm: never more than 5, and
-    // 5 in most (the limit is used, not starved). Its own clock adds the dispatch jitter between
-    // Redis granting a start and the request arriving, which a window edge cannot absorb.
-    expect(windows.length).toBeGreaterThanOrEqual(6);
-    for (const count of windows) expect(count).toBeLessThanOrEqual(5);
-    expect(windows.filter((count) => count === 5).length).toBeGreaterThanOrEqual(5);
+    checkWithFigures(
+      'limit: four processes, 5 requests per 300 ms window',
+      {
+        faultServerHitsPerWindow: windows,
+        total: times.length,
+        perProcess: results.map((r) => r.calls.filter((c) => c.outcome === 'ok').length),
+        loggedInRedis: logged.length,
+        maxInAny300msOfRedisClock: maxInLog(logged, 300).requests,
+        maxInAny300msAtFaultServer: maxInAnyWindow(times, 300),
+        slowestCallMs: Math.max(...results.flatMap((r) => r.calls.map((c) => c.ms))),
+      },
+      () => {
+        // Every call got through (none waited past maxWait), and each reached the server once.
+        const calls = results.flatMap((r) => r.calls);
+        expect(calls.every((c) => c.outcome === 'ok')).toBe(true);
+        expect(times).toHaveLength(calls.length);
+        expect(logged).toHaveLength(calls.length);
+        for (const r of results) expect(r.calls.length).toBeGreaterThan(0);
+        // The guarantee, by Redis' clock: no interval of 300 ms holds more than 5 starts.
+        expect(maxInLog(logged, 300).requests).toBe(5);
+        // What the fault server saw, in 300 ms windows on the limiter's rhythm: never more than 5, and
+        // 5 in most (the limit is used, not starved). Its own clock adds the dispatch jitter between
+        // Redis granting a start and the request arriving, which a window edge cannot absorb.
+        expect(windows.length).toBeGreaterThanOrEqual(6);
+        for (const count of windows) expect(count).toBeLessThanOrEqual(5);
+        expect(windows.filter((count) => count === 5).length).toBeGreaterThanOrEqual(5);
+      },
+    );
   }, 30_000);
 
   it('keep the tokens of any window within tokensPerMinute', async () => {
@@ -233,15 +258,20 @@ describe('four processes sharing a RateLimiter in Redis', () => {
       .map((h) => h.at)
       .sort((a, b) => a - b);
     const tokens = perWindow(times, scenario.windowMs).map((n) => n * perCall);
-    report(`tokens: four processes, ${3 * perCall} tokens per 300 ms window (${perCall} a call)`, {
-      faultServerTokensPerWindow: tokens,
-      maxTokensInAny300msOfRedisClock: maxInLog(logged, 300).tokens,
-    });
-    expect(logged).toHaveLength(times.length);
-    expect(maxInLog(logged, 300).tokens).toBe(3 * perCall);
-    expect(tokens.length).toBeGreaterThanOrEqual(5);
-    for (const t of tokens) expect(t).toBeLessThanOrEqual(3 * perCall);
-    expect(tokens.filter((t) => t === 3 * perCall).length).toBeGreaterThanOrEqual(4);
+    checkWithFigures(
+      `tokens: four processes, ${3 * perCall} tokens per 300 ms window (${perCall} a call)`,
+      {
+        faultServerTokensPerWindow: tokens,
+        maxTokensInAny300msOfRedisClock: maxInLog(logged, 300).tokens,
+      },
+      () => {
+        expect(logged).toHaveLength(times.length);
+        expect(maxInLog(logged, 300).tokens).toBe(3 * perCall);
+        expect(tokens.length).toBeGreaterThanOrEqual(5);
+        for (const t of tokens) expect(t).toBeLessThanOrEqual(3 * perCall);
+        expect(tokens.filter((t) => t === 3 * perCall).length).toBeGreaterThanOrEqual(4);
+      },
+    );
   }, 30_000);
 });
 
@@ -292,47 +322,51 @@ describe('four processes sharing a CircuitBreaker in Redis', () => {
     const closedSeenBy = results.map((r) =>
       Math.min(...r.changes.filter((c) => c.to === 'closed').map((c) => c.at - closed)),
     );
-    report('breaker: four processes, failureThreshold 3, recoveryTimeout 300 ms, halfOpenMaxCalls 2', {
-      hitsBeforeOpen: hits.filter((h) => h.at <= opened + 20).length,
-      spells: spells.map((s) => ({
-        atMsAfterOpen: s[0]!.at - opened,
-        probes: s.length,
-        from: s.map((h) => h.worker),
-        outcomes: s.map((h) => h.outcome),
-      })),
-      refusedWhileProbing,
-      openSeenMsAfterFirst: firstOpenSeenBy,
-      closedSeenMsAfterFirst: closedSeenBy,
-      okAfterClose: results.map(
-        (r) => r.calls.filter((c) => c.at > closed + 60 && c.outcome === 'ok').length,
-      ),
-      failedAfterClose: results.map(
-        (r) => r.calls.filter((c) => c.at > closed + 60 && c.outcome !== 'ok').length,
-      ),
-      slowestCallMs: Math.max(...results.flatMap((r) => r.calls.map((c) => c.ms))),
-    });
-
-    // Open together: every process sees it open within a call or two of the first.
-    expect(Number.isFinite(opened)).toBe(true);
-    for (const lag of firstOpenSeenBy) expect(lag).toBeLessThan(150);
-    // While open, nobody calls; each half-open spell lets exactly halfOpenMaxCalls probes through,
-    // across processes, and every failing spell re-opens for a full recoveryTimeout.
-    expect(spells.length).toBeGreaterThanOrEqual(2);
-    expect(spells[0]![0]!.at - opened).toBeGreaterThanOrEqual(300 - 25);
-    for (const spell of spells) expect(spell).toHaveLength(2);
-    for (let i = 1; i < spells.length; i++) {
-      expect(spells[i]![0]!.at - spells[i - 1]![0]!.at).toBeGreaterThanOrEqual(300 - 25);
-    }
-    expect(refusedWhileProbing.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    // Close together after the model heals: the last spell's two probes succeed.
-    expect(spells[spells.length - 1]!.map((h) => h.outcome)).toEqual(['ok', 'ok']);
-    for (const hit of afterClose) expect(hit.at).toBeGreaterThan(spells[spells.length - 1]![0]!.at);
-    for (const lag of closedSeenBy) expect(lag).toBeLessThan(150);
-    for (const r of results) {
-      const after = r.calls.filter((c) => c.at > closed + 150);
-      expect(after.length).toBeGreaterThan(0);
-      expect(after.every((c) => c.outcome === 'ok')).toBe(true);
-      expect(r.changes[r.changes.length - 1]!.to).toBe('closed');
-    }
+    checkWithFigures(
+      'breaker: four processes, failureThreshold 3, recoveryTimeout 300 ms, halfOpenMaxCalls 2',
+      {
+        hitsBeforeOpen: hits.filter((h) => h.at <= opened + 20).length,
+        spells: spells.map((s) => ({
+          atMsAfterOpen: s[0]!.at - opened,
+          probes: s.length,
+          from: s.map((h) => h.worker),
+          outcomes: s.map((h) => h.outcome),
+        })),
+        refusedWhileProbing,
+        openSeenMsAfterFirst: firstOpenSeenBy,
+        closedSeenMsAfterFirst: closedSeenBy,
+        okAfterClose: results.map(
+          (r) => r.calls.filter((c) => c.at > closed + 60 && c.outcome === 'ok').length,
+        ),
+        failedAfterClose: results.map(
+          (r) => r.calls.filter((c) => c.at > closed + 60 && c.outcome !== 'ok').length,
+        ),
+        slowestCallMs: Math.max(...results.flatMap((r) => r.calls.map((c) => c.ms))),
+      },
+      () => {
+        // Open together: every process sees it open within a call or two of the first.
+        expect(Number.isFinite(opened)).toBe(true);
+        for (const lag of firstOpenSeenBy) expect(lag).toBeLessThan(150);
+        // While open, nobody calls; each half-open spell lets exactly halfOpenMaxCalls probes through,
+        // across processes, and every failing spell re-opens for a full recoveryTimeout.
+        expect(spells.length).toBeGreaterThanOrEqual(2);
+        expect(spells[0]![0]!.at - opened).toBeGreaterThanOrEqual(300 - 25);
+        for (const spell of spells) expect(spell).toHaveLength(2);
+        for (let i = 1; i < spells.length; i++) {
+          expect(spells[i]![0]!.at - spells[i - 1]![0]!.at).toBeGreaterThanOrEqual(300 - 25);
+        }
+        expect(refusedWhileProbing.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+        // Close together after the model heals: the last spell's two probes succeed.
+        expect(spells[spells.length - 1]!.map((h) => h.outcome)).toEqual(['ok', 'ok']);
+        for (const hit of afterClose) expect(hit.at).toBeGreaterThan(spells[spells.length - 1]![0]!.at);
+        for (const lag of closedSeenBy) expect(lag).toBeLessThan(150);
+        for (const r of results) {
+          const after = r.calls.filter((c) => c.at > closed + 150);
+          expect(after.length).toBeGreaterThan(0);
+          expect(after.every((c) => c.outcome === 'ok')).toBe(true);
+          expect(r.changes[r.changes.length - 1]!.to).toBe('closed');
+        }
+      },
+    );
   }, 30_000);
 });

@@ -70,7 +70,16 @@ export interface WorkerResult {
   readonly worker: number;
   readonly calls: readonly CallRecord[];
   readonly changes: readonly (CircuitStateChange & { readonly at: number })[];
+  /** Each time the guard lost or got back the store (`degraded` / `recovered`): none is expected. */
+  readonly storeStatus: readonly { readonly status: string; readonly at: number; readonly error?: string }[];
 }
+
+/**
+ * The store timeout. These scenarios test the shared state, not its loss: on a loaded machine (CI
+ * runs four of these processes beside other suites on two cores) a Redis answer can take longer than
+ * a production timeout, and a guard that degrades runs locally, which would be a different scenario.
+ */
+export const STORE_TIMEOUT_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -110,9 +119,13 @@ async function perform(
   client: Redis,
   openai: (model: string) => OpenAILLM,
 ): Promise<WorkerResult> {
-  const store = new RedisStateStore({ client, prefix, timeout: 200 });
+  const store = new RedisStateStore({ client, prefix, timeout: STORE_TIMEOUT_MS });
   const calls: CallRecord[] = [];
   const changes: (CircuitStateChange & { at: number })[] = [];
+  const storeStatus: { status: string; at: number; error?: string }[] = [];
+  const onStoreStatus = ({ status, error }: { status: string; error?: unknown }): void => {
+    storeStatus.push({ status, at: Date.now(), ...(error ? { error: String(error) } : {}) });
+  };
   let run: () => Promise<void>;
   if (scenario.kind === 'limit') {
     const limiter = new RateLimiter({
@@ -124,6 +137,7 @@ async function perform(
       maxWait: scenario.maxWait,
       estimateTokens: () => scenario.tokensPerCall,
     });
+    limiter.on('storeStatus', onStoreStatus);
     const llm = openai(scenario.model).withRateLimit(limiter);
     run = async () => {
       const until = Date.now() + scenario.durationMs;
@@ -142,6 +156,7 @@ async function perform(
       successThreshold: scenario.successThreshold,
     });
     breaker.on('stateChange', (change) => changes.push({ ...change, at: Date.now() }));
+    breaker.on('storeStatus', onStoreStatus);
     const failing = openai(scenario.failingModel).withCircuitBreaker(breaker);
     const healthy = openai(scenario.healthyModel).withCircuitBreaker(breaker);
     run = async () => {
@@ -157,7 +172,7 @@ async function perform(
   await sleep(at - Date.now());
   await run();
   await sleep(50); // let the last outcomes reach Redis
-  return { worker: config.worker, calls, changes };
+  return { worker: config.worker, calls, changes, storeStatus };
 }
 
 main().catch((error: unknown) => {
