@@ -4,6 +4,10 @@
  * with their file and line, and the total per file.
  *
  *   npx tsx bench/profile.ts --stack=d --calls=50000 [--out=/tmp/d.cpuprofile] [--top=30]
+ *   npx tsx bench/profile.ts --stack=d --calls=20000 --transport=loopback   # over HTTP to the fault server
+ *
+ * `--transport=loopback` talks to the fault server in its own process (as section 1's loopback
+ * rows), so what a real response adds (its headers, undici's socket work) is in the profile too.
  *
  * Stacks: a (raw openai), b (OpenAILLM bare), c (retry + fallback), d (full chain).
  */
@@ -14,6 +18,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bare, fullChain, rawOpenAI, retryFallback, type Stack, type Upstream } from './stacks.js';
+import { startFaultServer } from './server.js';
 import { cannedFetch } from './transport.js';
 
 const BUILD: Record<string, (up: Upstream) => Stack> = {
@@ -72,16 +77,25 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '50000' },
       out: { type: 'string' },
       top: { type: 'string', default: '30' },
+      transport: { type: 'string', default: 'in-process' },
     },
   });
+  if (values.transport !== 'in-process' && values.transport !== 'loopback') {
+    throw new RangeError(`--transport must be in-process or loopback, got ${values.transport}`);
+  }
   const build = BUILD[values.stack];
   if (!build) throw new RangeError(`--stack must be one of ${Object.keys(BUILD).join(', ')}`);
-  const stack = build({
-    baseURL: 'http://in-process.invalid/v1',
-    primary: 'gpt-4o',
-    fallback: 'gpt-4o-mini',
-    fetch: cannedFetch,
-  });
+  const server = values.transport === 'loopback' ? await startFaultServer() : undefined;
+  const stack = build(
+    server
+      ? { baseURL: server.openaiBaseURL, primary: 'gpt-4o', fallback: 'gpt-4o-mini' }
+      : {
+          baseURL: 'http://in-process.invalid/v1',
+          primary: 'gpt-4o',
+          fallback: 'gpt-4o-mini',
+          fetch: cannedFetch,
+        },
+  );
   const calls = Number(values.calls);
   for (let i = 0; i < 2000; i++) await stack.ask(`warm-up ${i}`);
 
@@ -95,6 +109,7 @@ async function main(): Promise<void> {
   const used = process.cpuUsage(cpu);
   const { profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop');
   session.disconnect();
+  await server?.close();
   if (values.out) writeFileSync(values.out, JSON.stringify(profile));
 
   const { byFn, byFile } = selfTimes(profile);
@@ -103,7 +118,7 @@ async function main(): Promise<void> {
   const line = ([name, t]: [string, number]) =>
     `${((t / total) * 100).toFixed(1).padStart(5)} %  ${((t * 1000) / calls).toFixed(2).padStart(7)} µs/call  ${name}`;
   console.log(
-    `${stack.label}\n${calls} calls, ${((used.user + used.system) / calls).toFixed(1)} µs CPU per call\n`,
+    `${stack.label}, ${values.transport}\n${calls} calls, ${((used.user + used.system) / calls).toFixed(1)} µs CPU per call\n`,
   );
   console.log(`self time by function (top ${top}):`);
   byFn.slice(0, top).forEach((e) => console.log(line(e)));

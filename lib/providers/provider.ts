@@ -119,7 +119,9 @@ export abstract class ProviderLLM extends LLM {
     attempt?.arm('timeout', timeout);
     try {
       const done = await this.complete(prepared, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
-      const reply = await this.#structured(prepared, completionFields(done));
+      const fields = completionFields(done);
+      // Only structured output reads the answer further (asynchronously): plain text costs no extra step.
+      const reply = prepared.output === undefined ? fields : await this.#structured(prepared, fields);
       this.#record(ctx, startedAt, undefined);
       return { ...reply, provider: this.provider, attempts: ctx.attempts };
     } catch (raw) {

@@ -1,4 +1,3 @@
-import mitt from 'mitt';
 import { LLMError } from '../errors/classes.js';
 import type { Reply } from '../types.js';
 import { collectCircuitOpen, type Counters } from './counters.js';
@@ -51,8 +50,7 @@ export class CallRecorder {
     this.#onEnd = onEnd;
     counters.requests++;
     counters.inFlight++;
-    this.bus = mitt<LLMEvents>();
-    this.bus.on('*', (type, payload) => this.#observe(type, payload));
+    this.bus = ownBus((type, payload) => this.#observe(type, payload));
   }
 
   succeed(reply: Reply): void {
@@ -139,4 +137,23 @@ export class CallRecorder {
   #blocked(error: unknown): void {
     if (error instanceof LLMError && error.kind === 'circuit_open') (this.#blocks ??= new Set()).add(error);
   }
+}
+
+/** A call recorder's bus takes no subscribers. */
+function noSubscribers(): never {
+  throw new Error("llm-resilience: a call recorder's bus takes no subscribers");
+}
+
+/**
+ * A call's own bus, with one listener and nothing to subscribe: `emit` calls it directly. Not a
+ * `mitt` emitter (a Map, four closures and a copied listener array per event, for every call);
+ * lacking mitt's `all` map, `emit` in context.ts calls it as it calls any foreign bus.
+ */
+function ownBus(listener: (type: keyof LLMEvents, payload: unknown) => void): EventBus {
+  return {
+    all: undefined as never,
+    on: noSubscribers,
+    off: noSubscribers,
+    emit: listener as EventBus['emit'],
+  };
 }

@@ -52,16 +52,74 @@ export class CacheMiddleware implements LLMMiddleware {
     return { ...inner, children: [inner] };
   }
 
-  async wrapAsk(
+  wrapAsk(
     request: LLMRequest,
     next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
     ctx: CallContext,
     inner: LLM,
   ): Promise<Reply> {
-    throwIfAborted(ctx);
-    const keyed = cacheRequest(inner.provider, inner.model, request);
-    const key = cacheKey(keyed);
-    const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
+    try {
+      throwIfAborted(ctx);
+      const keyed = cacheRequest(inner.provider, inner.model, request);
+      const key = cacheKey(keyed);
+      const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
+      const looked = pending ? undefined : this.cache._lookup(key);
+      if (pending || isPromiseLike(looked))
+        return this.#askSlow(request, next, ctx, inner, keyed, key, pending, looked);
+      // The usual case, an in-process store and nobody else asking the same: a promise chain, no async frame.
+      return this.#askAfterLookup(request, next, ctx, inner, keyed, key, looked);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A synchronous store answered `found`: a fresh hit, or the live call (stored on success, stale on error). */
+  #askAfterLookup(
+    request: LLMRequest,
+    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
+    ctx: CallContext,
+    inner: LLM,
+    keyed: CacheRequest,
+    key: string,
+    found: CacheLookup | undefined,
+  ): Promise<Reply> {
+    if (found?.fresh) return Promise.resolve(hit(ctx, inner, key, found.reply));
+    emit(ctx, 'cacheMiss', event(inner, key));
+    // Marked in flight, so identical calls meanwhile wait for this one.
+    const settle = this.cache.coalesce ? this.cache._lead(key) : undefined;
+    let pending: Promise<Reply>;
+    try {
+      pending = next(request, ctx);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (reply) => {
+        const stored = this.#store(ctx, key, keyed, reply); // (not inside `settle?.()`: it would be skipped)
+        settle?.(stored);
+        return reply;
+      },
+      (error: unknown) => {
+        settle?.(undefined);
+        // ── stale-if-error (see stale.ts) ──
+        const stale = found && staleReply(staleCall(this.cache, ctx, inner, key, found), error);
+        if (stale) return stale;
+        throw error;
+      },
+    );
+  }
+
+  /** A call that waits: on an identical call in flight (coalescing) or on an asynchronous store. */
+  async #askSlow(
+    request: LLMRequest,
+    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
+    ctx: CallContext,
+    inner: LLM,
+    keyed: CacheRequest,
+    key: string,
+    pending: Promise<Reply | undefined> | undefined,
+    looked: Promise<CacheLookup | undefined> | CacheLookup | undefined,
+  ): Promise<Reply> {
     let found: CacheLookup | undefined;
     if (pending) {
       const shared = await raceAbort(pending, ctx.signal);
@@ -74,8 +132,7 @@ export class CacheMiddleware implements LLMMiddleware {
     let stored: Reply | undefined;
     try {
       if (!pending) {
-        const looked = this.cache._lookup(key);
-        found = isPromiseLike(looked) ? await looked : looked;
+        found = await looked;
         if (found?.fresh) return hit(ctx, inner, key, (stored = found.reply));
         emit(ctx, 'cacheMiss', event(inner, key));
       }

@@ -140,7 +140,7 @@ export class RateLimiter {
     checkOptionKeys('`acquire` options', options, ACQUIRE_KEYS);
     checkDuration('maxWait', options.maxWait);
     const maxWait = options.maxWait ?? this.options.maxWait;
-    return this.#admit({
+    return this.#admitLater({
       tokens: this.#counted(estimatedTokens),
       maxWait,
       limit: `maxWait (${maxWait} ms)`,
@@ -213,8 +213,11 @@ export class RateLimiter {
     );
   }
 
-  /** @internal Reserves a slot for one call of a chain, bounded by `maxWait` and the call's deadline. */
-  _acquire(tokens: number, ctx: CallContext, who: Caller): Promise<RateLimitTicket> {
+  /**
+   * @internal Reserves a slot for one call of a chain, bounded by `maxWait` and the call's deadline:
+   * the ticket at once when the local window has room, else a promise; a refusal may throw at once.
+   */
+  _acquire(tokens: number, ctx: CallContext, who: Caller): RateLimitTicket | Promise<RateLimitTicket> {
     const { maxWait } = this.options;
     const left = Math.max(0, timeLeft(ctx));
     const limit =
@@ -235,9 +238,18 @@ export class RateLimiter {
   }
 
   /** Reserves in the shared store when there is one (the local window when it fails open), else locally. */
-  #admit(a: Admission): Promise<RateLimitTicket> {
+  #admit(a: Admission): RateLimitTicket | Promise<RateLimitTicket> {
     if (this.#shared) return this.#shared.reserve(a, () => this.#local.reserve(a));
     return this.#local.reserve(a);
+  }
+
+  /** {@link #admit} as a promise always: what `acquire()` promises (a refusal rejects, never throws). */
+  #admitLater(a: Admission): Promise<RateLimitTicket> {
+    try {
+      return Promise.resolve(this.#admit(a));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Tokens matter only with a token limit; without one every call counts 0. */

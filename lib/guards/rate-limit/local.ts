@@ -55,8 +55,12 @@ export class LocalWindow {
     return { ...this.#log.usage(now), heldForMs: Math.max(0, this.#holdUntil - now) };
   }
 
-  /** Reserves a slot for `a`, sleeping for its turn; refuses past `a.maxWait`. */
-  async reserve(a: Admission): Promise<RateLimitTicket> {
+  /**
+   * Reserves a slot for `a`, sleeping for its turn; refuses past `a.maxWait`. A call that fits now
+   * gets its ticket at once, not a promise (the usual case costs no microtask); an aborted signal or
+   * a refusal throws at once.
+   */
+  reserve(a: Admission): RateLimitTicket | Promise<RateLimitTicket> {
     const { signal, report } = a;
     if (signal?.aborted) throw signal.reason;
     const now = this.#now();
@@ -67,12 +71,14 @@ export class LocalWindow {
       throw this.#refuse(waitMs, a.tokens, a);
     }
     const entry = this.#log.add(now + Math.max(0, waitMs), a.tokens);
-    if (waitMs > 0) {
-      report?.(waitMs, false);
-      await this.#wait(entry, now + a.maxWait, a);
-    }
+    if (waitMs <= 0) return this.#start(entry, now);
+    report?.(waitMs, false);
+    return this.#wait(entry, now + a.maxWait, a).then(() => this.#start(entry, now));
+  }
+
+  #start(entry: WindowEntry, askedAt: number): RateLimitTicket {
     this.#log.start(entry);
-    return this.#ticket(entry, this.#now() - now);
+    return this.#ticket(entry, this.#now() - askedAt);
   }
 
   /** Sleeps until the entry's start, which provider pacing may move later; gives up past `giveUpAt`. */

@@ -70,7 +70,10 @@ export class SharedLimiter {
   }
 
   /** Reserves a slot for `a` in the shared window and sleeps for its turn; `local` when failing open. */
-  async reserve(a: Admission, local: () => Promise<RateLimitTicket>): Promise<RateLimitTicket> {
+  async reserve(
+    a: Admission,
+    local: () => RateLimitTicket | Promise<RateLimitTicket>,
+  ): Promise<RateLimitTicket> {
     const { link } = this;
     const shared = this.#shared;
     const { signal, ctx, who, report } = a;

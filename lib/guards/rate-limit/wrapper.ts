@@ -57,15 +57,20 @@ export class RateLimitMiddleware extends LayerMiddleware<Admitted> implements LL
     };
   }
 
-  /** @internal Takes a slot (waiting if need be); the ticket is reconciled with the reply's usage. */
-  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): Promise<Admitted> {
+  /**
+   * @internal Takes a slot (waiting if need be); the ticket is reconciled with the reply's usage.
+   * Admitted at once when the window has room: no promise then.
+   */
+  _enter(request: LLMRequest, ctx: CallContext, inner: LLM): Admitted | Promise<Admitted> {
     const tokens = this.limiter._estimate(request, inner);
     if (tokens instanceof Promise) return tokens.then((n) => this.#acquire(n, ctx, inner));
     return this.#acquire(tokens, ctx, inner);
   }
 
-  #acquire(tokens: number, ctx: CallContext, inner: LLM): Promise<Admitted> {
-    return this.limiter._acquire(tokens, ctx, inner).then((ticket) => ({ ticket, inner }));
+  #acquire(tokens: number, ctx: CallContext, inner: LLM): Admitted | Promise<Admitted> {
+    const ticket = this.limiter._acquire(tokens, ctx, inner);
+    if (ticket instanceof Promise) return ticket.then((t) => ({ ticket: t, inner }));
+    return { ticket, inner };
   }
 
   /** @internal The call for the inner LLM, listening to its provider's headers when the limiter wants them. */
