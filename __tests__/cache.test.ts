@@ -392,6 +392,48 @@ describe('withCache on the wire', () => {
   });
 
   it.each(providers)(
+    '%s: one shared cache keeps apart LLMs built with another system prompt, sampling, tools or fallback',
+    async (name) => {
+      const model = `${name === 'openai' ? 'gpt-4o-mini' : 'claude-haiku-4-5'}~text=scoped`;
+      const other = name === 'openai' ? 'anthropic' : 'openai';
+      const make = (options: Record<string, unknown> = {}) =>
+        name === 'openai'
+          ? new OpenAILLM(model, { apiKey: 'test-key', baseURL: server.openaiBaseURL, ...options })
+          : new AnthropicLLM(model, { apiKey: 'test-key', baseURL: server.anthropicBaseURL, ...options });
+      const settings = [
+        {},
+        { system: 'Answer in French.' },
+        { system: 'Answer in German.' },
+        { temperature: 0 },
+        { maxTokens: 50 },
+        { tools: [{ name: 'lookup', parameters: { type: 'object', properties: {} } }] },
+      ];
+      const cache = new ResponseCache();
+      for (const options of settings) await make(options).withCache(cache).ask('Hi');
+      // Each is its own answer: every one of them went to the server.
+      expect(server.hitCount(model)).toBe(settings.length);
+      const sent = server.hits(model).map((h) => JSON.stringify(h.body));
+      expect(sent.filter((body) => body.includes('Answer in French.'))).toHaveLength(1);
+      // The same settings in a new LLM (and inside other layers) share the stored answer.
+      for (const options of settings) {
+        const again = await make(options).withRetry(1).withCache(cache).ask('Hi');
+        expect(again.cached).toBe('hit');
+      }
+      // Another provider's options never reach this one, so they do not split its answers.
+      const foreign = await make({ providerOptions: { [other]: { seed: 1 } } })
+        .withCache(cache)
+        .ask('Hi');
+      expect(foreign.cached).toBe('hit');
+      // A chain answers for its fallbacks too: another fallback's system prompt is another answer.
+      const chain = (system: string) => make().withFallbacks([make({ system })]);
+      await chain('Be brief.').withCache(cache).ask('Hi');
+      await chain('Be thorough.').withCache(cache).ask('Hi');
+      expect((await chain('Be brief.').withCache(cache).ask('Hi')).cached).toBe('hit');
+      expect(server.hitCount(model)).toBe(settings.length + 2);
+    },
+  );
+
+  it.each(providers)(
     '%s: a dropped stream is not cached; the next call goes to the server',
     async (_name, make) => {
       const base = _name === 'openai' ? 'gpt-4o-mini' : 'claude-haiku-4-5';

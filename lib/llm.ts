@@ -250,6 +250,32 @@ export abstract class LLM {
     return NONE;
   }
 
+  /**
+   * @internal What the providers of this chain add to every answer from their own settings
+   * (constructor `system`, sampling, default tools, provider options), as canonical text; `''`
+   * when they add nothing. Part of a cache key: two LLMs of one model with another constructor
+   * `system` never share an answer. Computed once per LLM (LLMs are immutable).
+   */
+  _answerScope(): string {
+    let scope = SCOPES.get(this);
+    if (scope === undefined) {
+      scope = this._ownAnswerScope();
+      SCOPES.set(this, scope);
+    }
+    return scope;
+  }
+
+  /**
+   * @internal This LLM's {@link _answerScope}, uncached: a provider's own settings; a layer's is
+   * its one child's (a retry does not change the answer), or all its children's together.
+   */
+  _ownAnswerScope(): string {
+    const children = this._children();
+    if (children.length === 1) return children[0]!._answerScope();
+    const scopes = children.map((child) => child._answerScope());
+    return scopes.every((scope) => scope === '') ? '' : JSON.stringify(scopes);
+  }
+
   /** @internal The time limits of a leaf, for `explain()`; undefined when it has none it can tell. */
   _limits(): TimeoutOptions | undefined {
     return undefined;
@@ -265,6 +291,7 @@ export abstract class LLM {
 brand(LLM, 'LLM');
 
 const NONE: readonly never[] = Object.freeze([]);
+const SCOPES = new WeakMap<LLM, string>();
 
 /**
  * An LLM with one middleware layer on top of `inner`: what `use()` (and every `withX`) returns.

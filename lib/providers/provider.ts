@@ -4,6 +4,8 @@ import { mergeTools, prepareRequest, type ProviderRequest } from '../content/pre
 import type { CallContext } from '../context.js';
 import { emit } from '../context.js';
 import { LLMError, StreamInterruptedError, StructuredOutputError, TimeoutError } from '../errors/classes.js';
+import { canonicalJson } from '../guards/cache/key.js';
+import { toolsKey } from '../guards/cache/content-key.js';
 import { LLM, type LLMRequest } from '../llm.js';
 import type {
   Attempt,
@@ -63,6 +65,21 @@ export abstract class ProviderLLM extends LLM {
 
   describe(): string {
     return `${this.provider}:${this.model}`;
+  }
+
+  /** @internal The constructor settings that shape every answer, for cache keys (see `LLM._answerScope`). */
+  override _ownAnswerScope(): string {
+    const { system, temperature, maxTokens, tools, toolChoice, providerOptions } = this.#defaults;
+    const own = providerOptions?.[this.provider];
+    if ([system, temperature, maxTokens, tools, toolChoice, own].every((v) => v === undefined)) return '';
+    return canonicalJson({
+      system,
+      temperature,
+      maxTokens,
+      tools: tools && toolsKey(tools),
+      toolChoice,
+      providerOptions: own,
+    });
   }
 
   /** @internal This provider's default time limits, for `explain()`. */

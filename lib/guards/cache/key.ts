@@ -6,7 +6,8 @@ import { contentKey, schemaKey, toolsKey } from './content-key.js';
 /**
  * What a cached answer depends on, and nothing else: the provider, the model, the
  * conversation (every content part), the sampling parameters, the tools, the tool choice,
- * the structured output asked (`schema`, `choices`) and this provider's `providerOptions`.
+ * the structured output asked (`schema`, `choices`), this provider's `providerOptions`, and
+ * the settings the LLM's providers were built with (`defaults`).
  * The signal, timeouts, the deadline and callbacks are left out — they change how a call is
  * made, not what it answers.
  */
@@ -24,10 +25,20 @@ export interface CacheRequest {
   readonly choices?: readonly string[];
   /** The fields of `providerOptions` for this provider (the other provider's never reach it). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * What the LLM's providers add from their own settings (constructor `system`, sampling, default
+   * tools, provider options) as canonical text; absent when they add nothing.
+   */
+  readonly defaults?: string;
 }
 
-/** The part of a call that a cached answer depends on. */
-export function cacheRequest(provider: Provider, model: string, request: LLMRequest): CacheRequest {
+/** The part of a call that a cached answer depends on; `defaults`: the LLM's `_answerScope()`. */
+export function cacheRequest(
+  provider: Provider,
+  model: string,
+  request: LLMRequest,
+  defaults = '',
+): CacheRequest {
   const { system, temperature, maxTokens, extra, tools, toolChoice, schema, choices } = request.options;
   const providerOptions = request.options.providerOptions?.[provider];
   return {
@@ -44,6 +55,7 @@ export function cacheRequest(provider: Provider, model: string, request: LLMRequ
     ...(schema === undefined ? {} : { schema }),
     ...(choices === undefined ? {} : { choices }),
     ...(providerOptions === undefined ? {} : { providerOptions }),
+    ...(defaults === '' ? {} : { defaults }),
   };
 }
 
@@ -58,7 +70,7 @@ export function cacheRequest(provider: Provider, model: string, request: LLMRequ
  * cacheKey({ provider: 'openai', model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }); // '3f1c…'
  */
 export function cacheKey(request: CacheRequest): string {
-  const { provider, model, messages, system, temperature, maxTokens } = request;
+  const { provider, model, messages, system, temperature, maxTokens, defaults } = request;
   const { extra, tools, toolChoice, schema, choices, providerOptions } = request;
   const plain = messages.every((m) => typeof m.content === 'string');
   const fields = JSON.stringify([
@@ -68,6 +80,7 @@ export function cacheKey(request: CacheRequest): string {
     system ?? null,
     temperature ?? null,
     maxTokens ?? null,
+    defaults ?? null,
   ]);
   const simple =
     plain &&

@@ -60,7 +60,7 @@ export class CacheMiddleware implements LLMMiddleware {
   ): Promise<Reply> {
     try {
       throwIfAborted(ctx);
-      const keyed = cacheRequest(inner.provider, inner.model, request);
+      const keyed = cacheRequest(inner.provider, inner.model, request, inner._answerScope());
       const key = cacheKey(keyed);
       const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
       const looked = pending ? undefined : this.cache._lookup(key);
@@ -156,7 +156,7 @@ export class CacheMiddleware implements LLMMiddleware {
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     throwIfAborted(ctx);
-    const keyed = cacheRequest(inner.provider, inner.model, request);
+    const keyed = cacheRequest(inner.provider, inner.model, request, inner._answerScope());
     const key = cacheKey(keyed);
     const looked = this.cache._lookup(key);
     const found = isPromiseLike(looked) ? await looked : looked;
