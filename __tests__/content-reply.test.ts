@@ -35,6 +35,10 @@ beforeAll(async () => {
     replies: {
       weather,
       thinking,
+      redacted: {
+        reasoning: { text: 'Weather first.', signature: 'sig-r', redacted: 'RW5jcnlwdGVk' },
+        toolCalls: [{ id: 'toolu_r1', name: 'get_weather', input: { city: 'Paris' } }],
+      },
       broken: { toolCalls: [{ id: 'call_x', name: 'get_weather', inputText: '{"city": "Par' }] },
       answer: { json: { city: 'Oslo', celsius: 4 } },
       notjson: { jsonText: '{"city": "Oslo", "celsius":' },
@@ -200,6 +204,53 @@ describe('Anthropic thinking', () => {
         .map((c) => c.text)
         .join(''),
     ).toBe('Hi there!');
+  });
+});
+
+describe('Anthropic redacted thinking', () => {
+  it('reads it as reasoning with its data, on ask and stream, and sends it back unchanged in the next turn', async () => {
+    const llm = make('anthropic', '~reply=redacted');
+    const expected = [
+      { type: 'reasoning', text: 'Weather first.', signature: 'sig-r' },
+      { type: 'reasoning', text: '', redacted: 'RW5jcnlwdGVk' },
+      { type: 'tool-call', id: 'toolu_r1', name: 'get_weather', input: { city: 'Paris' } },
+    ];
+    const asked = await llm.ask('Weather in Paris?', { tools });
+    expect(asked.content).toEqual(expected);
+    const { chunks, reply } = await streamed(llm, { tools });
+    expect(reply.content).toEqual(expected);
+    // Nothing readable to show: the only reasoning chunks are the thinking text's.
+    expect(
+      chunks
+        .filter((c) => c.type === 'reasoning')
+        .map((c) => c.text)
+        .join(''),
+    ).toBe('Weather first.');
+    // The conversation goes on with the tool's result: the assistant turn travels back as it came.
+    const next = make('anthropic', '');
+    await next.ask(
+      [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: reply.content },
+        {
+          role: 'tool',
+          content: [
+            { type: 'tool-result', toolCallId: 'toolu_r1', name: 'get_weather', output: { celsius: 21 } },
+          ],
+        },
+      ],
+      { tools },
+    );
+    const hits = server.hits();
+    const body = hits[hits.length - 1]!.body as { messages: { role: string; content: unknown }[] };
+    expect(body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Weather first.', signature: 'sig-r' },
+        { type: 'redacted_thinking', data: 'RW5jcnlwdGVk' },
+        { type: 'tool_use', id: 'toolu_r1', name: 'get_weather', input: { city: 'Paris' } },
+      ],
+    });
   });
 });
 

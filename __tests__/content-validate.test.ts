@@ -49,6 +49,13 @@ describe('content input validation', () => {
       ],
       /messages\[1\]\.content\[0\] \(tool-call\): `input`/,
     ],
+    [
+      [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'reasoning', text: '', redacted: 7 }] },
+      ],
+      /messages\[1\]\.content\[0\] \(reasoning\): `redacted`/,
+    ],
     [[{ role: 'tool', content: 'result' }], /messages\[0\]\.content must be an array of tool-result parts/],
     [
       [{ role: 'tool', content: [{ type: 'text', text: 'x' }] }],

@@ -24,6 +24,7 @@ const conversation: Message[] = [
     role: 'assistant',
     content: [
       { type: 'reasoning', text: 'Need the weather.', signature: 'sig-1' },
+      { type: 'reasoning', text: '', redacted: 'EncryptedReasoning==' },
       { type: 'text', text: 'Checking.' },
       { type: 'tool-call', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
       { type: 'tool-call', id: 'functions.get_time:1', name: 'get_time', input: {} },
@@ -93,7 +94,7 @@ describe('OpenAI request bodies', () => {
         ],
       },
       {
-        // reasoning has no place in chat completions: left out
+        // reasoning (redacted or not) has no place in chat completions: left out
         role: 'assistant',
         content: 'Checking.',
         tool_calls: [
@@ -215,7 +216,7 @@ describe('Anthropic request bodies', () => {
       role: string;
       content: { type: string; id?: string; tool_use_id?: string }[];
     }[];
-    const rewritten = messages[1]!.content[3]!.id!;
+    const rewritten = messages[1]!.content[4]!.id!;
     expect(messages).toEqual([
       {
         role: 'user',
@@ -235,6 +236,7 @@ describe('Anthropic request bodies', () => {
         role: 'assistant',
         content: [
           { type: 'thinking', thinking: 'Need the weather.', signature: 'sig-1' },
+          { type: 'redacted_thinking', data: 'EncryptedReasoning==' },
           { type: 'text', text: 'Checking.' },
           { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
           { type: 'tool_use', id: rewritten, name: 'get_time', input: {} },
@@ -253,7 +255,7 @@ describe('Anthropic request bodies', () => {
     expect(rewritten).toMatch(/^[a-zA-Z0-9_-]+$/);
     expect(rewritten).not.toBe('functions.get_time:1');
     await anthropic.ask(conversation, { tools });
-    expect((lastBody().messages as typeof messages)[1]!.content[3]!.id).toBe(rewritten);
+    expect((lastBody().messages as typeof messages)[1]!.content[4]!.id).toBe(rewritten);
     const lookAlike = conversation.map((m) =>
       m.role === 'assistant' || m.role === 'tool'
         ? (JSON.parse(
@@ -262,7 +264,7 @@ describe('Anthropic request bodies', () => {
         : m,
     );
     await anthropic.ask(lookAlike, { tools });
-    expect((lastBody().messages as typeof messages)[1]!.content[3]!.id).not.toBe(rewritten);
+    expect((lastBody().messages as typeof messages)[1]!.content[4]!.id).not.toBe(rewritten);
   });
 
   it('sends tools with input_schema', async () => {

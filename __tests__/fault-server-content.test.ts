@@ -26,6 +26,10 @@ beforeAll(async () => {
       broken: { jsonText: '{"city": "Paris", "celsius": 2' },
       violating: { json: { city: 'Paris', celsius: 'warm' } },
       thinking,
+      redacted: {
+        reasoning: { text: 'First thought.', signature: 'c2lnLTI=', redacted: 'RW5jcnlwdGVk' },
+        text: 'Done.',
+      },
       cached: { usage: { cachedInputTokens: 1024, cacheWriteInputTokens: 64 } },
     },
   });
@@ -183,6 +187,25 @@ describe('thinking replies', () => {
     const params = { model: 'claude-haiku-4-5~reply=thinking', max_tokens: 1000, messages: user };
     const final = await anthropic.messages.stream(params).finalMessage();
     expect(final.content).toEqual((await anthropic.messages.create(params)).content);
+  });
+
+  it('sends reasoning.redacted as a redacted_thinking block after the thinking: whole in JSON, whole in its start in SSE', async () => {
+    const params = { model: 'claude-haiku-4-5~reply=redacted', max_tokens: 1000, messages: user };
+    const message = await anthropic.messages.create(params);
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'First thought.', signature: 'c2lnLTI=' },
+      { type: 'redacted_thinking', data: 'RW5jcnlwdGVk' },
+      { type: 'text', text: 'Done.' },
+    ]);
+    const { frames } = await streamWire(server, 'anthropic', { model: params.model });
+    const starts = frames
+      .filter((f) => f.event === 'content_block_start')
+      .map((f) => (JSON.parse(f.data) as { content_block: unknown }).content_block);
+    expect(starts[1]).toEqual({ type: 'redacted_thinking', data: 'RW5jcnlwdGVk' });
+    // No delta event for the redacted block (index 1): it arrives whole.
+    expect(anthropicDeltas(frames).map((d) => d.index)).not.toContain(1);
+    const final = await anthropic.messages.stream(params).finalMessage();
+    expect(final.content).toEqual(message.content);
   });
 
   it('reports OpenAI reasoning only as completion_tokens_details.reasoning_tokens, in JSON and SSE', async () => {

@@ -43,11 +43,18 @@ export interface ToolCallPart extends ToolCall {
   readonly type: 'tool-call';
 }
 
-/** The model's reasoning (Anthropic `thinking`); `signature` must travel back with it unchanged. */
+/**
+ * The model's reasoning (Anthropic `thinking`); `signature` must travel back with it unchanged.
+ * Reasoning the provider encrypted (Anthropic `redacted_thinking`) has empty `text` and its
+ * opaque `redacted` data, which must travel back unchanged too: Anthropic checks a tool-use
+ * turn's reasoning when the conversation goes on.
+ */
 export interface ReasoningPart {
   readonly type: 'reasoning';
   readonly text: string;
   readonly signature?: string;
+  /** Anthropic `redacted_thinking` `data`: the reasoning, encrypted; `text` is then `''`. */
+  readonly redacted?: string;
 }
 
 /** What an assistant turn is made of. */

@@ -22,7 +22,7 @@ interface OpenCall {
 
 type Building =
   | { type: 'text'; text: string }
-  | { type: 'reasoning'; text: string; signature?: string }
+  | { type: 'reasoning'; text: string; signature?: string; redacted?: string }
   | { type: 'tool-call'; id: string; name: string; input: unknown; complete: boolean };
 
 /**
@@ -68,6 +68,15 @@ export class PartsBuilder {
     const last = this.#parts[this.#parts.length - 1];
     if (last?.type === 'reasoning') last.signature = (last.signature ?? '') + signature;
     else this.#parts.push({ type: 'reasoning', text: '', signature });
+  }
+
+  /**
+   * Reasoning the provider encrypted (Anthropic `redacted_thinking`, sent whole): a part of its
+   * own, kept for the next turn; nothing to show.
+   */
+  addRedacted(data: string): void {
+    this.#parts.push({ type: 'reasoning', text: '', redacted: data });
+    this.#fresh = true;
   }
 
   /** A piece of a tool call; a call starting completes any other open one. */

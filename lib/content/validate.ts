@@ -79,7 +79,8 @@ function checkAssistantPart(part: Record<string, unknown>, where: string): void 
       return;
     case 'reasoning':
       checkString(part, 'text', where);
-      return checkOptionalString(part, 'signature', where);
+      checkOptionalString(part, 'signature', where);
+      return checkOptionalString(part, 'redacted', where);
     default:
       throw new TypeError(
         `${where}: an assistant part's \`type\` must be 'text', 'tool-call' or 'reasoning', got ${show(part.type)}`,

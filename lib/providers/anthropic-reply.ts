@@ -13,7 +13,8 @@ interface UsageDetails {
 }
 
 /**
- * A message as a `Completion`: thinking as reasoning (with its signature), text, tool calls.
+ * A message as a `Completion`: thinking as reasoning (with its signature; redacted thinking with its
+ * `data`), text, tool calls.
  * `answer` names the structured-output tool: its call is the answer, read as JSON text.
  */
 export function anthropicCompletion(
@@ -27,6 +28,8 @@ export function anthropicCompletion(
     if (block.type === 'text') content.push({ type: 'text', text: block.text });
     else if (block.type === 'thinking')
       content.push({ type: 'reasoning', text: block.thinking, signature: block.signature });
+    else if (block.type === 'redacted_thinking')
+      content.push({ type: 'reasoning', text: '', redacted: block.data });
     else if (block.type === 'tool_use') {
       const input = toolInput(block.input, block.name, context);
       if (block.name === answer) answerText = JSON.stringify(input);
@@ -97,6 +100,7 @@ export function anthropicStreamUpdate(event: unknown): StreamUpdate | undefined 
       if (block.type === 'text') return { newPart: true, ...(block.text ? { text: block.text } : {}) };
       if (block.type === 'thinking')
         return { newPart: true, ...(block.thinking ? { reasoning: block.thinking } : {}) };
+      if (block.type === 'redacted_thinking') return { redacted: block.data };
       return undefined;
     }
     case 'content_block_delta': {

@@ -186,8 +186,9 @@ function userBlock(part: UserPart, where: string, model: string): ContentBlockPa
 }
 
 /**
- * An assistant turn's blocks: reasoning with a signature as `thinking` (one without — from
- * another provider — cannot be verified by Anthropic and is left out), non-empty text, tool calls.
+ * An assistant turn's blocks: redacted reasoning as `redacted_thinking`, reasoning with a signature
+ * as `thinking` (one without — from another provider — cannot be verified by Anthropic and is left
+ * out), non-empty text, tool calls.
  */
 function assistantBlocks(
   parts: readonly AssistantPart[],
@@ -196,7 +197,8 @@ function assistantBlocks(
   const out: ContentBlockParam[] = [];
   for (const part of parts) {
     if (part.type === 'reasoning') {
-      if (part.signature) out.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+      if (part.redacted !== undefined) out.push({ type: 'redacted_thinking', data: part.redacted });
+      else if (part.signature) out.push({ type: 'thinking', thinking: part.text, signature: part.signature });
     } else if (part.type === 'text') {
       if (part.text !== '') out.push({ type: 'text', text: part.text });
     } else {

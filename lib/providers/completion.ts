@@ -12,6 +12,8 @@ export interface StreamUpdate {
   readonly reasoning?: string;
   /** The reasoning block's signature (Anthropic `signature_delta`). */
   readonly signature?: string;
+  /** A whole block of encrypted reasoning (Anthropic `redacted_thinking`): its `data`. */
+  readonly redacted?: string;
   /** Pieces of tool calls. */
   readonly toolCalls?: readonly ToolCallDelta[];
   /** The tool call at this index is complete (Anthropic `content_block_stop`). */

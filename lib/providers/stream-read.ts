@@ -8,6 +8,7 @@ export function chunksOf(parts: PartsBuilder, update: StreamUpdate): StreamChunk
   if (update.newPart) parts.startPart();
   if (update.reasoning) chunks.push(parts.addReasoning(update.reasoning)!);
   if (update.signature) parts.addSignature(update.signature);
+  if (update.redacted !== undefined) parts.addRedacted(update.redacted);
   if (update.text) chunks.push(parts.addText(update.text));
   for (const delta of update.toolCalls ?? []) chunks.push(...parts.toolDelta(delta));
   if (update.toolCallEnd !== undefined) {

@@ -43,6 +43,8 @@ function contentOf(block: Block): Record<string, unknown> {
   switch (block.type) {
     case 'thinking':
       return { type: 'thinking', thinking: block.text, signature: block.signature };
+    case 'redacted':
+      return { type: 'redacted_thinking', data: block.data };
     case 'text':
       return { type: 'text', text: block.text };
     case 'tool':
@@ -55,6 +57,8 @@ function emptyOf(block: Block): Record<string, unknown> {
   switch (block.type) {
     case 'thinking':
       return { type: 'thinking', thinking: '', signature: '' };
+    case 'redacted':
+      return { type: 'redacted_thinking', data: block.data };
     case 'text':
       return { type: 'text', text: '' };
     case 'tool':
@@ -62,7 +66,7 @@ function emptyOf(block: Block): Record<string, unknown> {
   }
 }
 
-const DELTA_SHAPES: Record<Delta['kind'], (text: string) => Record<string, unknown>> = {
+const DELTA_SHAPES: Record<Exclude<Delta['kind'], 'redacted'>, (text: string) => Record<string, unknown>> = {
   thinking: (thinking) => ({ type: 'thinking_delta', thinking }),
   signature: (signature) => ({ type: 'signature_delta', signature }),
   text: (text) => ({ type: 'text_delta', text }),
@@ -119,11 +123,15 @@ export const anthropicWire: Wire = {
 
   delta: (plan, delta) => {
     const block = plan.blocks[delta.block]!;
-    const frame = eventFrame('content_block_delta', {
-      type: 'content_block_delta',
-      index: delta.block,
-      delta: DELTA_SHAPES[delta.kind](delta.text),
-    });
+    // A redacted_thinking block arrives whole in its start: no delta event.
+    const frame =
+      delta.kind === 'redacted'
+        ? ''
+        : eventFrame('content_block_delta', {
+            type: 'content_block_delta',
+            index: delta.block,
+            delta: DELTA_SHAPES[delta.kind](delta.text),
+          });
     return (
       (delta.first ? blockStart(delta.block, block) : '') + frame + (delta.last ? blockStop(delta.block) : '')
     );

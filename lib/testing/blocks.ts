@@ -10,6 +10,8 @@ import type { FaultSpec } from './spec.js';
 /** One content block of the answer, its text already cut at `max_tokens`. */
 export type Block =
   | { readonly type: 'thinking'; readonly text: string; readonly signature: string }
+  /** Anthropic `redacted_thinking`: encrypted, sent whole in its `content_block_start`. */
+  | { readonly type: 'redacted'; readonly data: string }
   | { readonly type: 'text'; readonly text: string }
   | {
       readonly type: 'tool';
@@ -28,7 +30,8 @@ export type Block =
 export interface Delta {
   /** Index of its block in `ReplyPlan.blocks` (Anthropic's content index). */
   readonly block: number;
-  readonly kind: 'thinking' | 'signature' | 'text' | 'args';
+  /** `redacted`: a whole `redacted_thinking` block (its start and stop, no delta event). */
+  readonly kind: 'thinking' | 'signature' | 'redacted' | 'text' | 'args';
   readonly text: string;
   readonly first: boolean;
   readonly last: boolean;
@@ -118,6 +121,13 @@ export function draftBlocks(input: {
           { kind: 'signature', text: signature },
         ],
       });
+      const { redacted } = script.reasoning;
+      if (redacted !== undefined) {
+        drafts.push({
+          block: { type: 'redacted', data: redacted },
+          pieces: [{ kind: 'redacted', text: redacted }],
+        });
+      }
     }
   }
   const calls = [...(script.toolCalls ?? [])];
@@ -174,7 +184,9 @@ export function cutBlocks(
     let block = draft.block;
     if (kept.length < draft.pieces.length) {
       const text = kept.flatMap((p) => (p.kind === 'signature' ? [] : [p.text])).join('');
-      block = block.type === 'thinking' ? { ...block, text, signature: '' } : { ...block, text };
+      // (A redacted block has one piece: it is kept whole or not at all.)
+      if (block.type !== 'redacted')
+        block = block.type === 'thinking' ? { ...block, text, signature: '' } : { ...block, text };
     }
     blocks.push(block);
     kept.forEach((piece, i) =>

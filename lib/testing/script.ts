@@ -63,6 +63,12 @@ export interface ReplyScript {
     text: string;
     /** The block's signature. @default `sig_` + base64 of the text's length */
     signature?: string;
+    /**
+     * Anthropic only: a `redacted_thinking` block with this (opaque) `data` follows the thinking
+     * block, sent whole in its `content_block_start`, as the API sends reasoning its safety
+     * systems encrypted.
+     */
+    redacted?: string;
   };
   /** Usage details, sent only when set (or, for reasoning tokens, when there is a thinking block). */
   usage?: {
@@ -156,9 +162,10 @@ export function checkReplyScript(script: unknown, label: string): ReplyScript {
   if (script.reasoning !== undefined) {
     const reasoning = script.reasoning;
     if (!isObject(reasoning)) throw new TypeError(`\`${label}.reasoning\` must be an object`);
-    checkKeys(reasoning, new Set(['text', 'signature']), `${label}.reasoning`);
+    checkKeys(reasoning, new Set(['text', 'signature', 'redacted']), `${label}.reasoning`);
     checkString(reasoning.text, `${label}.reasoning.text`, false);
     checkString(reasoning.signature, `${label}.reasoning.signature`);
+    checkString(reasoning.redacted, `${label}.reasoning.redacted`);
   }
   if (script.usage !== undefined) {
     if (!isObject(script.usage)) throw new TypeError(`\`${label}.usage\` must be an object`);

@@ -24,7 +24,9 @@ export function contentKey(message: Message): unknown {
       case 'tool-call':
         return ['tool-call', part.id, part.name, part.input ?? null];
       case 'reasoning':
-        return ['reasoning', part.text, part.signature ?? null];
+        return part.redacted === undefined
+          ? ['reasoning', part.text, part.signature ?? null]
+          : ['reasoning', part.text, part.signature ?? null, part.redacted];
       case 'tool-result':
         return ['tool-result', part.toolCallId, part.name, part.output ?? null, part.isError === true];
       default:
