@@ -2,6 +2,8 @@ import {
   createEventBus,
   type LLM,
   type LLMEvents,
+  type LLMRequest,
+  OpenAILLM,
   OverloadedError,
   RateLimitedError,
   RateLimiter,
@@ -337,6 +339,33 @@ describe('RateLimiter', () => {
     } finally {
       exact.mockRestore();
     }
+  });
+
+  it("counts a provider's constructor system prompt and default tools, as the provider sends them", async () => {
+    // Unroutable on purpose: the limiter must refuse before any request.
+    const system = 'You answer in the style of a very long style guide. '.repeat(60);
+    const tool = { name: 'lookup', description: 'look it up '.repeat(40), parameters: { type: 'object' } };
+    const make = (options: object) =>
+      new OpenAILLM('gpt-4o', { apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', ...options });
+    const long = { ...tool, description: 'look it up '.repeat(200) };
+    const big = [{ system }, { tools: [0, 1].map((i) => ({ ...long, name: `t${i}` })) }, { maxTokens: 1000 }];
+    for (const options of big) {
+      const llm = make({ maxTokens: 10, ...options }).withRateLimit({ tokensPerMinute: 400 });
+      await expect(llm.ask('hi')).rejects.toThrow(/can never fit in tokensPerMinute \(400\)/);
+    }
+    // Without them the call fits, and goes out (to fail on the unroutable address).
+    const small = make({ maxTokens: 10 }).withRateLimit({ tokensPerMinute: 400 });
+    await expect(small.ask('hi')).rejects.toMatchObject({ name: 'ConnectionError' });
+    // A custom estimate sees the request as sent: the call's own system wins, tools merge by name.
+    const seen: LLMRequest[] = [];
+    const spy = ({ request }: { request: LLMRequest }) => (seen.push(request), 1);
+    const llm = make({ system, tools: [tool] }).withRateLimit({ tokensPerMinute: 1e6, estimateTokens: spy });
+    await llm.ask('hi', { system: 'Be brief.', tools: [{ ...tool, description: 'mine' }] }).catch(() => {});
+    expect(seen[0]!.options.system).toBe('Be brief.');
+    expect(seen[0]!.options.tools).toEqual([{ ...tool, description: 'mine' }]);
+    await llm.ask('hi').catch(() => {});
+    expect(seen[1]!.options.system).toBe(system);
+    expect(seen[1]!.options.tools).toEqual([tool]);
   });
 
   it('counts with o200k_base and treats special-token text as plain text', async () => {

@@ -276,6 +276,16 @@ export abstract class LLM {
     return scopes.every((scope) => scope === '') ? '' : JSON.stringify(scopes);
   }
 
+  /**
+   * @internal `request` as this chain's provider reads it: with a provider's constructor `system`,
+   * `maxTokens` and default tools applied (what the token estimate counts). A layer passes it to its one child;
+   * a chain of several members, or an LLM that cannot tell, returns it unchanged.
+   */
+  _withDefaults(request: LLMRequest): LLMRequest {
+    const children = this._children();
+    return children.length === 1 ? children[0]!._withDefaults(request) : request;
+  }
+
   /** @internal The time limits of a leaf, for `explain()`; undefined when it has none it can tell. */
   _limits(): TimeoutOptions | undefined {
     return undefined;

@@ -52,6 +52,8 @@ export abstract class ProviderLLM extends LLM {
   /** What this LLM can take; a request needing more fails with `UnsupportedRequestError` before it is sent. */
   readonly capabilities: Capabilities;
   readonly #defaults: ProviderDefaults;
+  /** Requests with this provider's defaults applied, by request (see `_withDefaults`). */
+  readonly #effective = new WeakMap<LLMRequest, LLMRequest>();
 
   protected constructor(model: string, defaults: ProviderDefaults) {
     super();
@@ -80,6 +82,31 @@ export abstract class ProviderLLM extends LLM {
       toolChoice,
       providerOptions: own,
     });
+  }
+
+  /**
+   * @internal `request` with this provider's constructor `system` and `maxTokens` (unless the call
+   * sets them) and default tools (a call's tool of the same name wins), for the token estimate; the
+   * request itself when the constructor set none. One object per request, so estimates stay memoised.
+   */
+  override _withDefaults(request: LLMRequest): LLMRequest {
+    const { system, tools, maxTokens } = this.#defaults;
+    if (system === undefined && !tools?.length && maxTokens === undefined) return request;
+    let effective = this.#effective.get(request);
+    if (effective === undefined) {
+      const { options } = request;
+      effective = Object.freeze({
+        messages: request.messages,
+        options: Object.freeze({
+          ...options,
+          system: options.system ?? system,
+          tools: mergeTools(tools, options.tools),
+          maxTokens: options.maxTokens ?? maxTokens,
+        }),
+      });
+      this.#effective.set(request, effective);
+    }
+    return effective;
   }
 
   /** @internal This provider's default time limits, for `explain()`. */

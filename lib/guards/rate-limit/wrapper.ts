@@ -62,7 +62,8 @@ export class RateLimitMiddleware extends LayerMiddleware<Admitted> implements LL
    * Admitted at once when the window has room: no promise then.
    */
   _enter(request: LLMRequest, ctx: CallContext, inner: LLM): Admitted | Promise<Admitted> {
-    const tokens = this.limiter._estimate(request, inner);
+    // Counted as the provider will send it: with its constructor `system` and default tools.
+    const tokens = this.limiter._estimate(inner._withDefaults(request), inner);
     if (tokens instanceof Promise) return tokens.then((n) => this.#acquire(n, ctx, inner));
     return this.#acquire(tokens, ctx, inner);
   }
