@@ -61,28 +61,20 @@ export class CacheMiddleware implements LLMMiddleware {
     try {
       throwIfAborted(ctx);
       const keyed = cacheRequest(inner.provider, inner.model, request, inner._answerScope());
-      const key = cacheKey(keyed);
-      const pending = this.cache.coalesce ? this.cache._pending(key) : undefined;
-      const looked = pending ? undefined : this.cache._lookup(key);
-      if (pending || isPromiseLike(looked))
-        return this.#askSlow(request, next, ctx, inner, keyed, key, pending, looked);
+      const call: AskCall = { request, next, ctx, inner, keyed, key: cacheKey(keyed) };
+      const pending = this.cache.coalesce ? this.cache._pending(call.key) : undefined;
+      const looked = pending ? undefined : this.cache._lookup(call.key);
+      if (pending || isPromiseLike(looked)) return this.#askSlow(call, pending, looked);
       // The usual case, an in-process store and nobody else asking the same: a promise chain, no async frame.
-      return this.#askAfterLookup(request, next, ctx, inner, keyed, key, looked);
+      return this.#askAfterLookup(call, looked);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** A synchronous store answered `found`: a fresh hit, or the live call (stored on success, stale on error). */
-  #askAfterLookup(
-    request: LLMRequest,
-    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
-    ctx: CallContext,
-    inner: LLM,
-    keyed: CacheRequest,
-    key: string,
-    found: CacheLookup | undefined,
-  ): Promise<Reply> {
+  #askAfterLookup(call: AskCall, found: CacheLookup | undefined): Promise<Reply> {
+    const { request, next, ctx, inner, keyed, key } = call;
     if (found?.fresh) return Promise.resolve(hit(ctx, inner, key, found.reply));
     emit(ctx, 'cacheMiss', event(inner, key));
     // Marked in flight, so identical calls meanwhile wait for this one.
@@ -111,12 +103,7 @@ export class CacheMiddleware implements LLMMiddleware {
 
   /** A call that waits: on an identical call in flight (coalescing) or on an asynchronous store. */
   async #askSlow(
-    request: LLMRequest,
-    next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>,
-    ctx: CallContext,
-    inner: LLM,
-    keyed: CacheRequest,
-    key: string,
+    { request, next, ctx, inner, keyed, key }: AskCall,
     pending: Promise<Reply | undefined> | undefined,
     looked: Promise<CacheLookup | undefined> | CacheLookup | undefined,
   ): Promise<Reply> {
@@ -187,6 +174,16 @@ export class CacheMiddleware implements LLMMiddleware {
       return undefined;
     }
   }
+}
+
+/** One `ask` through the cache: the call, and its key. */
+interface AskCall {
+  readonly request: LLMRequest;
+  readonly next: (request: LLMRequest, ctx: CallContext) => Promise<Reply>;
+  readonly ctx: CallContext;
+  readonly inner: LLM;
+  readonly keyed: CacheRequest;
+  readonly key: string;
 }
 
 function hit(ctx: CallContext, inner: LLM, key: string, stored: Reply): Reply {
