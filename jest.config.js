@@ -15,13 +15,14 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // p-retry and its dependency ship ES modules only; compile them to CommonJS for jest.
+    // p-retry and its dependency, and arktype (a dev dependency, for the schema tests), ship ES modules
+    // only; compile them to CommonJS for jest.
     '^.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error|arktype|arkregex|@ark)/)'],
   // Sources import siblings as './x.js' (NodeNext); jest resolves them to the .ts files.
   moduleNameMapper: { ...sdkAliases, '^(\\.{1,2}/.*)\\.js$': '$1' },
   setupFiles: ['<rootDir>/__tests__/helpers/setup-env.ts'],

@@ -1,3 +1,6 @@
+import { toStandardJsonSchema } from '@valibot/to-json-schema';
+import { type } from 'arktype';
+import * as v from 'valibot';
 import { z } from 'zod';
 import { type LLM, OpenAILLM, type Reply, runTools, tool } from '../lib/index.js';
 
@@ -52,6 +55,25 @@ describe('structured output types', () => {
       await runTools(llm, 'x', { tools: { weather: { parameters: Weather } } });
     };
 
-    expect([typeof typed, typeof tools]).toEqual(['function', 'function']);
+    // Other Standard Schema libraries type the reply and the tool input too (arktype's types are functions).
+    const vendors = async (): Promise<void> => {
+      const ark = await llm.ask('Weather?', { schema: type({ city: 'string', celsius: 'number' }) });
+      const arkCelsius: number = ark.object.celsius;
+      // @ts-expect-error the schema has no `country`
+      void ark.object.country;
+      const vali = await llm.ask('Weather?', {
+        schema: toStandardJsonSchema(v.object({ city: v.string(), celsius: v.number() })),
+      });
+      const valiCity: string = vali.object.city;
+      tool({ parameters: type({ city: 'string' }), execute: ({ city }) => city.toUpperCase() });
+      tool({
+        parameters: toStandardJsonSchema(v.object({ city: v.string() })),
+        // @ts-expect-error `city` is a string
+        execute: ({ city }) => city.toFixed(0),
+      });
+      void [arkCelsius, valiCity];
+    };
+
+    expect([typeof typed, typeof tools, typeof vendors]).toEqual(['function', 'function', 'function']);
   });
 });

@@ -80,7 +80,7 @@ export abstract class LLM {
    */
   ask<S extends SchemaInput>(
     input: Input,
-    options: CallOptions & { readonly schema: S },
+    options: Omit<CallOptions, 'schema'> & { readonly schema: S },
   ): Promise<ReplyWithObject<SchemaOutput<S>>>;
   ask<const C extends readonly string[]>(
     input: Input,
@@ -100,7 +100,7 @@ export abstract class LLM {
   /** Streams the answer. Retry and fallback cover it exactly as they cover `ask()`; `finalReply()` is typed like `ask`'s reply. */
   stream<S extends SchemaInput>(
     input: Input,
-    options: CallOptions & { readonly schema: S },
+    options: Omit<CallOptions, 'schema'> & { readonly schema: S },
   ): ReplyStream<ReplyWithObject<SchemaOutput<S>>>;
   stream<const C extends readonly string[]>(
     input: Input,

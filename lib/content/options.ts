@@ -1,3 +1,4 @@
+import { isSchemaObject } from '../schema/convert.js';
 import type { CallOptions } from '../types.js';
 import { show } from './validate.js';
 
@@ -42,7 +43,7 @@ function checkTools(tools: unknown, name: string): void {
     if (description !== undefined && typeof description !== 'string') {
       throw new TypeError(`\`${at}.description\` must be a string, got ${show(description)}`);
     }
-    if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+    if (!isSchemaObject(parameters)) {
       throw new TypeError(
         `\`${at}.parameters\` must be a JSON Schema object or a Standard Schema, got ${show(parameters)}`,
       );

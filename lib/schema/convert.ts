@@ -34,6 +34,14 @@ export function isStandardSchema(value: unknown): value is StandardSchema {
 }
 
 /**
+ * Whether `value` can be a schema: a Standard Schema (an object, or a function: arktype's types are
+ * callable) or a JSON Schema object. The check every schema option makes before anything else.
+ */
+export function isSchemaObject(value: unknown): boolean {
+  return isStandardSchema(value) || (typeof value === 'object' && value !== null && !Array.isArray(value));
+}
+
+/**
  * The JSON Schema of a Standard Schema (without `$schema`). Throws a `TypeError` naming
  * `option` when the library can give none.
  */

@@ -1,6 +1,6 @@
 import { type LLMErrorOptions, StructuredOutputError } from '../errors/classes.js';
 import type { JsonSchema, StandardSchema } from '../types.js';
-import { isStandardSchema, standardJsonSchema } from './convert.js';
+import { isSchemaObject, isStandardSchema, standardJsonSchema } from './convert.js';
 import { show } from './resolve.js';
 import { isStrictCompatible } from './strict.js';
 
@@ -31,7 +31,7 @@ export function resolveParameters(
   parameters: JsonSchema | StandardSchema,
   option: string,
 ): Promise<ResolvedParameters> {
-  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+  if (!isSchemaObject(parameters)) {
     return Promise.reject(
       new TypeError(
         `\`${option}\` must be a JSON Schema object or a Standard Schema, got ${show(parameters)}`,

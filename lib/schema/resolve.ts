@@ -1,6 +1,6 @@
 import { type LLMErrorOptions, StructuredOutputError } from '../errors/classes.js';
 import type { JsonSchema, SchemaInput, SchemaIssue, StandardSchema } from '../types.js';
-import { isStandardSchema, standardJsonSchema } from './convert.js';
+import { isSchemaObject, isStandardSchema, standardJsonSchema } from './convert.js';
 import { isStrictCompatible } from './strict.js';
 
 /**
@@ -44,7 +44,7 @@ const resolved = new WeakMap<object, Promise<ResolvedSchema>>();
  * await out.parse('{"city":"Oslo"}'); // { city: 'Oslo' }
  */
 export function resolveSchema(schema: SchemaInput, option = 'schema'): Promise<ResolvedSchema> {
-  if (typeof schema !== 'object' || schema === null) return Promise.reject(badSchema(option, schema));
+  if (!isSchemaObject(schema)) return Promise.reject(badSchema(option, schema));
   let found = resolved.get(schema);
   if (!found) {
     found = build(schema, option);

@@ -1,5 +1,6 @@
 import { TimeoutError } from '../errors/classes.js';
 import type { LLM } from '../llm.js';
+import { isSchemaObject } from '../schema/convert.js';
 import { resolveParameters } from '../schema/parameters.js';
 import { show } from '../schema/resolve.js';
 import { raceAbort } from '../sleep.js';
@@ -132,7 +133,7 @@ function checkOptions(options: RunToolsOptions): RunToolsOptions {
     if (typeof tool.execute !== 'function') {
       throw new TypeError(`\`tools.${name}.execute\` must be a function, got ${show(tool.execute)}`);
     }
-    if (typeof tool.parameters !== 'object' || tool.parameters === null) {
+    if (!isSchemaObject(tool.parameters)) {
       throw new TypeError(
         `\`tools.${name}.parameters\` must be a JSON Schema or a Standard Schema, got ${show(tool.parameters)}`,
       );
