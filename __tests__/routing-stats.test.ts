@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MemberStats, WINDOW_CAPACITY } from '../lib/routing/stats.js';
 import { SlidingWindow } from '../lib/routing/window.js';
 import { manualClock } from './helpers/guards.js';
@@ -28,8 +29,57 @@ describe('SlidingWindow', () => {
     expect(w.quantile(0.95)).toBe(190);
     expect(w.quantile(0.5)).toBe(100);
     expect(w.quantile(0.95, 21)).toBeUndefined();
-    w.add(5); // the sorted copy is rebuilt after a change
+    w.add(5); // the sorted order follows every change
     expect(w.quantile(0.95, 21)).toBe(190);
+  });
+
+  it('keeps its sorted order through any adds, drops by age and by capacity (against sorting every time)', () => {
+    // The window keeps its samples sorted as they come and go (no sort per read): it must answer
+    // every quantile, count and mean exactly as sorting the samples it holds would.
+    const step = fc.oneof(
+      fc.record({
+        add: fc.integer({ min: 0, max: 50 }), // few distinct values: many ties
+        atLeast: fc.boolean(),
+      }),
+      fc.record({ wait: fc.integer({ min: 0, max: 400 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), (steps, capacity) => {
+        const clock = manualClock();
+        const w = new SlidingWindow(1_000, capacity, clock.now);
+        let held: { at: number; value: number; atLeast: boolean }[] = [];
+        for (const s of steps) {
+          if ('wait' in s) clock.advance(s.wait);
+          else {
+            w.add(s.add, s.atLeast);
+            held.push({ at: clock.now(), value: s.add, atLeast: s.atLeast });
+            if (held.length > capacity) held.shift();
+          }
+          held = held.filter((h) => h.at > clock.now() - 1_000);
+          const sorted = [...held].sort((a, b) => a.value - b.value);
+          const exact = held.filter((h) => !h.atLeast);
+          expect(w.count).toBe(held.length);
+          if (exact.length === 0) expect(w.mean()).toBeUndefined();
+          else {
+            const mean = exact.reduce((sum, h) => sum + h.value, 0) / exact.length;
+            expect(w.mean()).toBeCloseTo(mean, 9);
+          }
+          for (const q of [0.5, 0.95, 1]) {
+            let expected: number | undefined;
+            if (sorted.length > 0) {
+              const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+              const below = sorted
+                .slice(0, rank)
+                .reverse()
+                .find((h) => !h.atLeast);
+              expected = (below ?? sorted[rank - 1]!).value;
+            }
+            expect(w.quantile(q)).toBe(expected);
+          }
+        }
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
   });
 });
 

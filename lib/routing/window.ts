@@ -7,25 +7,36 @@
 export class SlidingWindow {
   readonly #windowMs: number;
   readonly #now: () => number;
-  /** A ring buffer: `#at[i]` and `#values[i]` for the `#size` samples from `#head`. */
+  /** A ring buffer in arrival order: `#at[i]`, `#values[i]`, `#serials[i]` for the `#size` samples from `#head`. */
   readonly #at: Float64Array;
   readonly #values: Float64Array;
+  readonly #serials: Float64Array;
   /** 1 where the sample is only a lower bound. */
   readonly #atLeast: Uint8Array;
+  /**
+   * The same samples sorted by value (equal values oldest first), kept up to date on every add and
+   * drop: a binary search and a shift of typed arrays, so a quantile costs no sort.
+   */
+  readonly #sortedValues: Float64Array;
+  readonly #sortedSerials: Float64Array;
+  readonly #sortedAtLeast: Uint8Array;
   #head = 0;
   #size = 0;
+  #serial = 0;
   /** Sum and count of the exact samples. */
   #sum = 0;
   #exact = 0;
-  /** Ring indices sorted by value, kept until the window changes. */
-  #sorted: number[] | undefined;
 
   constructor(windowMs: number, capacity: number, now: () => number) {
     this.#windowMs = windowMs;
     this.#now = now;
     this.#at = new Float64Array(capacity);
     this.#values = new Float64Array(capacity);
+    this.#serials = new Float64Array(capacity);
     this.#atLeast = new Uint8Array(capacity);
+    this.#sortedValues = new Float64Array(capacity);
+    this.#sortedSerials = new Float64Array(capacity);
+    this.#sortedAtLeast = new Uint8Array(capacity);
   }
 
   /** Records `value` now; `atLeast`: the true value is this or more. */
@@ -33,15 +44,17 @@ export class SlidingWindow {
     const capacity = this.#at.length;
     if (this.#size === capacity) this.#dropOldest();
     const i = (this.#head + this.#size) % capacity;
+    const serial = ++this.#serial;
     this.#at[i] = this.#now();
     this.#values[i] = value;
+    this.#serials[i] = serial;
     this.#atLeast[i] = atLeast ? 1 : 0;
+    this.#insertSorted(value, serial, atLeast ? 1 : 0);
     this.#size++;
     if (!atLeast) {
       this.#sum += value;
       this.#exact++;
     }
-    this.#sorted = undefined;
   }
 
   /** How many samples the window holds now. */
@@ -63,36 +76,66 @@ export class SlidingWindow {
    */
   quantile(q: number, minSamples = 1): number | undefined {
     this.#prune();
-    if (this.#size === 0 || this.#size < minSamples) return undefined;
-    const sorted = (this.#sorted ??= this.#sortedIndices());
-    const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-    for (let k = rank - 1; k >= 0; k--) if (this.#atLeast[sorted[k]!] === 0) return this.#values[sorted[k]!];
-    return this.#values[sorted[rank - 1]!];
+    const size = this.#size;
+    if (size === 0 || size < minSamples) return undefined;
+    const rank = Math.min(size, Math.max(1, Math.ceil(q * size)));
+    const values = this.#sortedValues;
+    const atLeast = this.#sortedAtLeast;
+    for (let k = rank - 1; k >= 0; k--) if (atLeast[k] === 0) return values[k];
+    return values[rank - 1];
   }
 
-  #sortedIndices(): number[] {
-    const capacity = this.#values.length;
-    const out = Array.from({ length: this.#size }, (_, k) => (this.#head + k) % capacity);
-    return out.sort((a, b) => this.#values[a]! - this.#values[b]!);
+  /** Inserts after every sample of an equal value (so equal values stay oldest first). */
+  #insertSorted(value: number, serial: number, atLeast: number): void {
+    const values = this.#sortedValues;
+    const size = this.#size;
+    let lo = 0;
+    let hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (values[mid]! <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    values.copyWithin(lo + 1, lo, size);
+    this.#sortedSerials.copyWithin(lo + 1, lo, size);
+    this.#sortedAtLeast.copyWithin(lo + 1, lo, size);
+    values[lo] = value;
+    this.#sortedSerials[lo] = serial;
+    this.#sortedAtLeast[lo] = atLeast;
+  }
+
+  /** Removes the sample `serial` of `value` from the sorted arrays. */
+  #removeSorted(value: number, serial: number): void {
+    const values = this.#sortedValues;
+    const serials = this.#sortedSerials;
+    const size = this.#size;
+    let lo = 0;
+    let hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (values[mid]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    while (lo < size && serials[lo] !== serial) lo++;
+    values.copyWithin(lo, lo + 1, size);
+    serials.copyWithin(lo, lo + 1, size);
+    this.#sortedAtLeast.copyWithin(lo, lo + 1, size);
   }
 
   #prune(): void {
     const oldest = this.#now() - this.#windowMs;
-    let dropped = false;
-    while (this.#size > 0 && this.#at[this.#head]! <= oldest) {
-      this.#dropOldest();
-      dropped = true;
-    }
-    if (dropped) this.#sorted = undefined;
+    while (this.#size > 0 && this.#at[this.#head]! <= oldest) this.#dropOldest();
     if (this.#exact === 0) this.#sum = 0; // no drift from float sums once empty
   }
 
   #dropOldest(): void {
-    if (this.#atLeast[this.#head] === 0) {
-      this.#sum -= this.#values[this.#head]!;
+    const head = this.#head;
+    if (this.#atLeast[head] === 0) {
+      this.#sum -= this.#values[head]!;
       this.#exact--;
     }
-    this.#head = (this.#head + 1) % this.#at.length;
+    this.#removeSorted(this.#values[head]!, this.#serials[head]!);
+    this.#head = (head + 1) % this.#at.length;
     this.#size--;
   }
 }
