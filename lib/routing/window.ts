@@ -89,13 +89,7 @@ export class SlidingWindow {
   #insertSorted(value: number, serial: number, atLeast: number): void {
     const values = this.#sortedValues;
     const size = this.#size;
-    let lo = 0;
-    let hi = size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid]! <= value) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = search(values, size, value, true);
     values.copyWithin(lo + 1, lo, size);
     this.#sortedSerials.copyWithin(lo + 1, lo, size);
     this.#sortedAtLeast.copyWithin(lo + 1, lo, size);
@@ -109,13 +103,7 @@ export class SlidingWindow {
     const values = this.#sortedValues;
     const serials = this.#sortedSerials;
     const size = this.#size;
-    let lo = 0;
-    let hi = size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid]! < value) lo = mid + 1;
-      else hi = mid;
-    }
+    let lo = search(values, size, value, false);
     while (lo < size && serials[lo] !== serial) lo++;
     values.copyWithin(lo, lo + 1, size);
     serials.copyWithin(lo, lo + 1, size);
@@ -138,4 +126,16 @@ export class SlidingWindow {
     this.#head = (head + 1) % this.#at.length;
     this.#size--;
   }
+}
+
+/** The first index of sorted `values[0, size)` holding more than `value` (`after`), or at least `value`. */
+function search(values: Float64Array, size: number, value: number, after: boolean): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after ? values[mid]! <= value : values[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
