@@ -7,9 +7,12 @@ import {
   AnthropicLLM,
   CircuitBreaker,
   createEventBus,
+  FallbackError,
   type LLM,
   OpenAILLM,
   route,
+  type StreamChunk,
+  StreamInterruptedError,
   Telemetry,
   TimeoutError,
 } from '../lib/index.js';
@@ -131,6 +134,90 @@ describe('route() hedging on the wire', () => {
     expect(breaker.state).toBe('open');
     for (let i = 0; i < 5; i++) await llm.ask('hi');
     expect(relay.requests(broken)).toHaveLength(1);
+  });
+});
+
+/** Reads a stream to its end: the chunks' texts (`<reset>` for a reset), and the error it ended with, if any. */
+async function read(stream: AsyncIterable<StreamChunk>): Promise<{ seen: string[]; error?: unknown }> {
+  const seen: string[] = [];
+  try {
+    for await (const chunk of stream) seen.push(chunk.type === 'reset' ? '<reset>' : chunk.text);
+    return { seen };
+  } catch (error) {
+    return { seen, error };
+  }
+}
+
+describe('route() streams cut after the first chunk (onInterrupt)', () => {
+  // Both wire formats: the member cut mid-stream is OpenAI, the one that goes on is Anthropic. Straight
+  // to the fault server (the relay would keep a dropped connection open).
+  const cut = faultModel('gpt-4o', { chunks: 5, drop_after: 2 });
+  const openai = (model: string): LLM =>
+    new OpenAILLM(model, { apiKey: 'test-key', baseURL: server.openaiBaseURL });
+  const anthropic = (model: string): LLM =>
+    new AnthropicLLM(model, { apiKey: 'test-key', baseURL: server.anthropicBaseURL });
+  beforeEach(() => server.resetHits());
+
+  it("'error' (the default) ends the stream with StreamInterruptedError and tries nobody else", async () => {
+    const backup = faultModel('claude-haiku-4-5', { chunks: 3 });
+    const { seen, error } = await read(route([openai(cut), anthropic(backup)]).stream('hi'));
+    expect(seen).toEqual(['w1', ' w2']);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).partialText).toBe('w1 w2');
+    expect(server.hitCount(backup)).toBe(0);
+  });
+
+  it("'restart' goes on with the next member after a reset chunk, under onFallback", async () => {
+    const backup = faultModel('claude-haiku-4-5', { chunks: 3, text: 'restart-ok' });
+    const told: string[] = [];
+    const bus = createEventBus();
+    bus.on('fallback', ({ from, to }) => told.push(`event ${from} -> ${to}`));
+    const llm = route([openai(cut), anthropic(backup)], {
+      onInterrupt: 'restart',
+      onFallback: (error, next) => told.push(`${(error as Error).name} -> ${next.model}`),
+    }).withEvents(bus);
+    const stream = llm.stream('hi');
+    const { seen, error } = await read(stream);
+    expect(error).toBeUndefined();
+    expect(seen).toEqual(['w1', ' w2', '<reset>', 'w1', ' w2', ' w3']);
+    const reply = await stream.finalReply();
+    expect(reply).toMatchObject({ text: 'w1 w2 w3', provider: 'anthropic' });
+    expect(reply.attempts.map((a) => `${a.model}:${a.outcome}`)).toEqual([
+      `${cut}:error`,
+      `${backup}:success`,
+    ]);
+    expect(told).toEqual([
+      `event openai:${cut} -> anthropic:${backup}`,
+      `StreamInterruptedError -> ${backup}`,
+    ]);
+  });
+
+  it("'restart' with every member cut ends in a FallbackError with each interruption, each member tried once", async () => {
+    const alsoCut = faultModel('claude-haiku-4-5', { chunks: 4, drop_after: 1 });
+    const llm = route([openai(cut), anthropic(alsoCut)], { onInterrupt: 'restart' });
+    const { seen, error } = await read(llm.stream('hi'));
+    expect(seen).toEqual(['w1', ' w2', '<reset>', 'w1']);
+    expect(error).toBeInstanceOf(FallbackError);
+    const { errors } = error as FallbackError;
+    expect(errors.map((e) => (e as Error).name)).toEqual([
+      'StreamInterruptedError',
+      'StreamInterruptedError',
+    ]);
+    expect([server.hitCount(cut), server.hitCount(alsoCut)]).toEqual([1, 1]);
+  });
+
+  it("'restart' keeps an error the fallbackCondition refuses, and rejects a bad value at once", async () => {
+    const backup = faultModel('claude-haiku-4-5', { chunks: 3, text: 'never' });
+    const llm = route([openai(cut), anthropic(backup)], {
+      onInterrupt: 'restart',
+      fallbackCondition: (e) => !(e instanceof StreamInterruptedError),
+    });
+    const { error } = await read(llm.stream('hi'));
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(server.hitCount(backup)).toBe(0);
+    expect(() => route([openai(cut)], { onInterrupt: 'again' as never })).toThrow(
+      /`onInterrupt` must be 'error' or 'restart', got "again"/,
+    );
   });
 });
 

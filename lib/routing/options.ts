@@ -1,4 +1,5 @@
 import type { LLM } from '../llm.js';
+import { checkInterrupt, type InterruptMode } from '../stream.js';
 import { checkFunction, checkInteger, checkNumber, checkOptionKeys, optionNames } from '../validate.js';
 
 /**
@@ -83,6 +84,14 @@ export interface RouteOptions {
   readonly fallbackCondition?: (error: unknown) => boolean;
   /** Called with exactly what the failed member threw, before `next` is tried. May be async. */
   readonly onFallback?: (error: unknown, next: LLM) => unknown;
+  /**
+   * A stream cut after its first chunk reached the caller: `'error'` ends it with
+   * `StreamInterruptedError`; `'restart'` goes on with the next member not yet tried in this call
+   * (under `fallbackCondition` and `onFallback`), yielding `{ type: 'reset' }` first so the
+   * consumer can discard what it showed — as `withFallbacks` does.
+   * @default 'error'
+   */
+  readonly onInterrupt?: InterruptMode;
   /** Uniform random numbers in [0, 1), for `weighted`, `least-busy` ties and `explore`. @default Math.random */
   readonly random?: () => number;
   /** A monotonic clock in ms, for the stats window and latencies. @default performance.now */
@@ -98,6 +107,7 @@ export interface ResolvedRouteOptions {
   readonly hedge: Required<HedgeOptions> | undefined;
   readonly fallbackCondition: ((error: unknown) => boolean) | undefined;
   readonly onFallback: RouteOptions['onFallback'];
+  readonly onInterrupt: InterruptMode;
   readonly random: () => number;
   readonly now: () => number;
 }
@@ -110,6 +120,7 @@ const ROUTE_KEYS = optionNames<RouteOptions>({
   hedge: true,
   fallbackCondition: true,
   onFallback: true,
+  onInterrupt: true,
   random: true,
   now: true,
 });
@@ -146,6 +157,7 @@ export function resolveRouteOptions(options: RouteOptions, members: number): Res
     hedge: hedge === undefined ? undefined : resolveHedge(hedge),
     fallbackCondition: options.fallbackCondition,
     onFallback: options.onFallback,
+    onInterrupt: checkInterrupt(options.onInterrupt),
     random: options.random ?? Math.random,
     now: options.now ?? (() => performance.now()),
   });

@@ -56,6 +56,10 @@ export interface RaceWin<T> {
   readonly hedges: number;
   /** The legs aborted when it won, settling (promptly, on abort). */
   readonly losers: readonly Promise<unknown>[];
+  /** How many members of `order` were started (the others were not tried). */
+  readonly started: number;
+  /** What the members that failed before it threw, in order. */
+  readonly errors: readonly unknown[];
 }
 
 /**
@@ -174,7 +178,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
       }
       inFlight.delete(run);
       const losers = finish(run);
-      resolve({ value, leg: run.leg, hedges, losers });
+      resolve({ value, leg: run.leg, hedges, losers, started: next, errors });
     };
 
     const failed = (run: Running, error: unknown): void => {

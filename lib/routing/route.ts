@@ -8,6 +8,7 @@ import { sequence } from '../middleware/explain.js';
 import { BUILT_IN } from '../middleware/run.js';
 import type { AskNext, ExplainNode, LLMMiddleware, LLMRequest, StreamNext } from '../middleware/types.js';
 import { raceAbort } from '../sleep.js';
+import { RESET } from '../stream.js';
 import type { Reply, StreamChunk } from '../types.js';
 import { describeValue } from '../validate.js';
 import { isRefusal, openCircuitCheck } from './circuits.js';
@@ -150,17 +151,39 @@ export class RouteMiddleware implements LLMMiddleware {
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const { llms, open } = this.#membersOf(inner);
-    const plan = this.#plan<OpenedStream>(ctx, 'stream', llms, open, (leg) =>
-      openLeg(this.#books[leg.member]!, leg, (signal) =>
-        ctx.via(llms[leg.member]!, { signal }).stream(request),
+    let plan: RacePlan<OpenedStream> = {
+      ...this.#plan<OpenedStream>(ctx, 'stream', llms, open, (leg) =>
+        openLeg(this.#books[leg.member]!, leg, (signal) =>
+          ctx.via(llms[leg.member]!, { signal }).stream(request),
+        ),
       ),
-    );
-    const win = await race({
-      ...plan,
       discard: (opened, leg) => discardLeg(this.#books[leg.member]!, leg, opened),
-    });
-    this.#won(ctx, llms, win);
-    return yield* relayLeg(this.#books[win.leg.member]!, win.leg, win.value);
+    };
+    // Errors of earlier races of this call (with `onInterrupt: 'restart'`), for its FallbackError.
+    const earlier: unknown[] = [];
+    for (;;) {
+      const win = await race(plan);
+      this.#won(ctx, llms, win);
+      try {
+        return yield* relayLeg(this.#books[win.leg.member]!, win.leg, win.value);
+      } catch (error) {
+        // Cut after the caller saw a chunk: the rest of the members, as a fallback chain would.
+        if (this.options.onInterrupt !== 'restart' || ctx.signal?.aborted || !this.#condition(error))
+          throw error;
+        earlier.push(...win.errors, error);
+        const left = plan.order.slice(win.started);
+        if (left.length === 0) throw new FallbackError(earlier, [...ctx.attempts]);
+        await plan.beforeNext(error, win.leg.member, left[0]!);
+        const before = [...earlier];
+        plan = {
+          ...plan,
+          order: left,
+          hedgeable: Math.max(0, plan.hedgeable - win.started),
+          exhausted: (errors) => new FallbackError([...before, ...errors], [...ctx.attempts]),
+        };
+      }
+      yield RESET;
+    }
   }
 
   #membersOf(inner: LLM): Members {
