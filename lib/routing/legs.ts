@@ -26,7 +26,7 @@ export interface OpenedStream {
 export async function askLeg(
   book: MemberBook,
   leg: Leg,
-  ask: (signal: AbortSignal) => Promise<Reply>,
+  ask: (signal: AbortSignal | undefined) => Promise<Reply>,
 ): Promise<Reply> {
   const startedAt = book.now();
   book.stats.start();
@@ -47,7 +47,7 @@ export async function askLeg(
 export async function openLeg(
   book: MemberBook,
   leg: Leg,
-  open: (signal: AbortSignal) => ChunkStream,
+  open: (signal: AbortSignal | undefined) => ChunkStream,
 ): Promise<OpenedStream> {
   const startedAt = book.now();
   book.stats.start();
@@ -91,7 +91,7 @@ export async function* relayLeg(book: MemberBook, leg: Leg, opened: OpenedStream
     }
   } catch (error) {
     settled = true;
-    if (!leg.signal.aborted && book.counts(error)) book.stats.outcome('failure');
+    if (!leg.signal?.aborted && book.counts(error)) book.stats.outcome('failure');
     throw error;
   } finally {
     if (!settled) await stream.return(undefined as never).catch(() => {});
@@ -108,7 +108,7 @@ export async function* relayLeg(book: MemberBook, leg: Leg, opened: OpenedStream
 export function discardLeg(book: MemberBook, leg: Leg, opened: OpenedStream): void {
   if (opened.first.done) return; // complete already: nothing left to cancel
   book.stats.end();
-  opened.stream.throw(leg.signal.reason).catch(() => {});
+  opened.stream.throw(leg.signal?.reason).catch(() => {});
 }
 
 /**
@@ -116,7 +116,7 @@ export function discardLeg(book: MemberBook, leg: Leg, opened: OpenedStream): vo
  * run, as a lower bound of its latency (its p95 must not forget it); else its outcome.
  */
 function failed(book: MemberBook, leg: Leg, error: unknown, mode: LatencyMode, startedAt: number): void {
-  if (leg.signal.aborted) {
+  if (leg.signal?.aborted) {
     if (lossOf(leg.signal.reason)?.type === 'overtaken')
       book.stats.latency(mode, book.now() - startedAt, true);
     return;

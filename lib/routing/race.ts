@@ -12,8 +12,12 @@ export interface Leg {
   /** Index of the member it goes to. */
   readonly member: number;
   readonly kind: LegKind;
-  /** Aborts when the call does, or when the leg loses the race. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborts when the call does, or when the leg loses the race. Without hedging no leg can lose a
+   * race (one runs at a time), so a leg has the call's own signal (none if the call has none): no
+   * controller for the SDK and the HTTP client to listen to.
+   */
+  readonly signal: AbortSignal | undefined;
   /** Stops following the call's signal; call it once the leg is over. */
   release(): void;
 }
@@ -69,6 +73,7 @@ export interface RaceWin<T> {
 export type Loss = { readonly type: 'overtaken'; readonly after: number } | { readonly type: 'cut' };
 
 const CUT: Loss = Object.freeze({ type: 'cut' });
+const NOTHING = (): void => {};
 const LOST = new WeakMap<object, Loss>();
 
 /** The abort reason of a leg that lost: a `DOMException` named `AbortError`. */
@@ -92,7 +97,8 @@ interface Running {
   /** Set when it was hedged: how long it had been waited for. */
   hedgedAfter?: number;
   readonly leg: Leg;
-  readonly controller: AbortController;
+  /** Absent without hedging (see `Leg.signal`). */
+  readonly controller: AbortController | undefined;
   promise?: Promise<unknown>;
 }
 
@@ -118,7 +124,7 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
       for (const run of cut) {
         const after = winner !== undefined && run.started < winner.started ? run.hedgedAfter : undefined;
         const loss: Loss = after === undefined ? CUT : { type: 'overtaken', after };
-        run.controller.abort(signal?.aborted ? signal.reason : lostReason(loss));
+        run.controller?.abort(signal?.aborted ? signal.reason : lostReason(loss));
         run.leg.release();
       }
       return cut.map((run) => run.promise!);
@@ -130,15 +136,22 @@ export function race<T>(plan: RacePlan<T>): Promise<RaceWin<T>> {
 
     const launch = (kind: LegKind): void => {
       const member = order[next++]!;
-      const controller = new AbortController();
-      const follow = (): void => controller.abort(signal!.reason);
-      signal?.addEventListener('abort', follow, { once: true });
-      const leg: Leg = {
-        member,
-        kind,
-        signal: controller.signal,
-        release: () => signal?.removeEventListener('abort', follow),
-      };
+      let leg: Leg;
+      let controller: AbortController | undefined;
+      if (plan.maxExtra === 0) {
+        leg = { member, kind, signal, release: NOTHING };
+      } else {
+        const own = new AbortController();
+        const follow = (): void => own.abort(signal!.reason);
+        signal?.addEventListener('abort', follow, { once: true });
+        leg = {
+          member,
+          kind,
+          signal: own.signal,
+          release: () => signal?.removeEventListener('abort', follow),
+        };
+        controller = own;
+      }
       const run: Running = { started: next - 1, leg, controller };
       inFlight.add(run);
       let started: Promise<T>;
