@@ -1,7 +1,7 @@
 import type { ToolCallDelta } from '../content/parts.js';
 import { stopReasonOf } from '../content/stop-reason.js';
 import { textOf, toolCallsOf } from '../content/text.js';
-import type { AssistantPart, Reply, StopReason, Usage } from '../types.js';
+import type { AssistantPart, Attempt, Provider, Reply, StopReason, Usage } from '../types.js';
 
 /** What a provider reads off one streamed SDK event. */
 export interface StreamUpdate {
@@ -46,17 +46,13 @@ export interface Completion {
   readonly raw: unknown;
 }
 
-/** The fields of a reply a completion gives: text, content, tool calls and stop reason, one consistent set. */
-export type CompletionFields = Pick<
-  Reply,
-  'text' | 'content' | 'toolCalls' | 'stopReason' | 'model' | 'finishReason' | 'usage' | 'raw'
->;
-
 /**
- * The reply-shaped part of a completion. A `'tool-calls'` stop without tool calls (the forced
- * tool of an Anthropic structured answer, read as text) is a `'stop'`.
+ * The reply of a completion, built in one object literal with every field it will carry (a spread
+ * that adds keys afterwards, `{ ...fields, provider }`, costs V8 its fast path: about 0.8 µs a call).
+ * A `'tool-calls'` stop without tool calls (the forced tool of an Anthropic structured answer, read
+ * as text) is a `'stop'`.
  */
-export function completionFields(done: Completion): CompletionFields {
+export function completionReply(done: Completion, provider: Provider, attempts: readonly Attempt[]): Reply {
   const content = done.content ?? (done.text ? [{ type: 'text' as const, text: done.text }] : []);
   const toolCalls = toolCallsOf(content);
   let stopReason = done.stopReason ?? stopReasonOf(done.finishReason);
@@ -70,6 +66,8 @@ export function completionFields(done: Completion): CompletionFields {
     finishReason: done.finishReason,
     usage: done.usage,
     raw: done.raw,
+    provider,
+    attempts,
   };
 }
 

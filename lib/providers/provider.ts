@@ -17,20 +17,14 @@ import type {
   StreamChunk,
   TimeoutOptions,
 } from '../types.js';
-import {
-  type Completion,
-  type CompletionFields,
-  completionFields,
-  type HeaderListener,
-  type StreamUpdate,
-} from './completion.js';
+import { type Completion, completionReply, type HeaderListener, type StreamUpdate } from './completion.js';
 import { checkDefaults, type ProviderDefaults } from './defaults.js';
 import { chunksOf, readUsage } from './stream-read.js';
 import { AttemptTimers } from './timers.js';
 
 export {
   type Completion,
-  completionFields,
+  completionReply,
   type HeaderListener,
   type SdkPromise,
   type StreamUpdate,
@@ -163,11 +157,11 @@ export abstract class ProviderLLM extends LLM {
     attempt?.arm('timeout', timeout);
     try {
       const done = await this.complete(prepared, attempt?.signal ?? ctx.signal, this.#headerListener(ctx));
-      const fields = completionFields(done);
+      const reply = completionReply(done, this.provider, ctx.attempts);
       // Only structured output reads the answer further (asynchronously): plain text costs no extra step.
-      const reply = prepared.output === undefined ? fields : await this.#structured(prepared, fields);
+      const answer = prepared.output === undefined ? reply : await this.#structured(prepared, reply);
       this.#record(ctx, startedAt, undefined);
-      return { ...reply, provider: this.provider, attempts: ctx.attempts };
+      return answer;
     } catch (raw) {
       const error = this.#failure(raw, ctx, attempt?.signal);
       this.#record(ctx, startedAt, error);
@@ -237,21 +231,25 @@ export abstract class ProviderLLM extends LLM {
       attempt.dispose(finishReason === undefined);
     }
     const { inputTokens, outputTokens, reasoningTokens, cachedInputTokens } = usage;
-    const fields = completionFields({
-      content: parts.content(),
-      model,
-      finishReason,
-      ...(stopReason === undefined ? {} : { stopReason }),
-      usage: {
-        inputTokens,
-        outputTokens,
-        totalTokens: inputTokens + outputTokens,
-        ...(reasoningTokens < 0 ? {} : { reasoningTokens }),
-        ...(cachedInputTokens < 0 ? {} : { cachedInputTokens }),
+    const fields = completionReply(
+      {
+        content: parts.content(),
+        model,
+        finishReason,
+        ...(stopReason === undefined ? {} : { stopReason }),
+        usage: {
+          inputTokens,
+          outputTokens,
+          totalTokens: inputTokens + outputTokens,
+          ...(reasoningTokens < 0 ? {} : { reasoningTokens }),
+          ...(cachedInputTokens < 0 ? {} : { cachedInputTokens }),
+        },
+        raw,
       },
-      raw,
-    });
-    let reply: CompletionFields & Pick<Reply, 'object' | 'choice'>;
+      this.provider,
+      ctx.attempts,
+    );
+    let reply: Reply;
     try {
       reply = await this.#structured(prepared, fields);
     } catch (error) {
@@ -259,7 +257,7 @@ export abstract class ProviderLLM extends LLM {
       throw error;
     }
     this.#record(ctx, startedAt, undefined);
-    return { ...reply, provider: this.provider, attempts: ctx.attempts };
+    return reply;
   }
 
   /**
@@ -281,10 +279,7 @@ export abstract class ProviderLLM extends LLM {
   }
 
   /** With `schema` or `choices`, the answer's `object` or `choice` (not for a turn of tool calls). */
-  async #structured(
-    request: ProviderRequest,
-    fields: CompletionFields,
-  ): Promise<CompletionFields & Pick<Reply, 'object' | 'choice'>> {
+  async #structured(request: ProviderRequest, fields: Reply): Promise<Reply> {
     const { output } = request;
     if (output === undefined || fields.toolCalls.length > 0) return fields;
     return {
