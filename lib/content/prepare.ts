@@ -24,6 +24,8 @@ export interface ProviderRequest extends LLMRequest {
   readonly providerFields: Readonly<Record<string, unknown>> | undefined;
 }
 
+const NO_TOOLS: readonly PreparedTool[] = Object.freeze([]);
+
 /** What a provider LLM brings to every call: default tools and provider options. */
 export interface ContentDefaults {
   readonly tools?: readonly ToolSpec[];
@@ -60,7 +62,14 @@ export function prepareRequest(
     fromDefaults === undefined && fromCall === undefined ? undefined : { ...fromDefaults, ...fromCall };
   if (specs.length === 0 && options.schema === undefined && options.choices === undefined) {
     // Plain text: nothing to resolve, and no await, so the request starts in the caller's tick.
-    return { ...request, tools: [], toolChoice: undefined, output: undefined, providerFields };
+    return {
+      messages: request.messages,
+      options,
+      tools: NO_TOOLS,
+      toolChoice: undefined,
+      output: undefined,
+      providerFields,
+    };
   }
   return resolveContent(request, specs, defaults, providerFields);
 }

@@ -17,6 +17,10 @@ import { checkAnthropicOptions } from './checks.js';
 import { envVar, SdkClient, type SdkSpec } from './sdk.js';
 import { secretsOf } from './secrets.js';
 
+// Added to a body we just built (`Object.assign`: a spread of the body that adds keys costs V8 its fast path).
+const NOT_STREAMED = Object.freeze({ stream: false } as const);
+const STREAMED = Object.freeze({ stream: true } as const);
+
 /**
  * What {@link AnthropicLLM} needs of a ready client: any `new Anthropic(…)` (0.71 or later) fits.
  * Typed by shape so that these declarations do not import `@anthropic-ai/sdk`, which is an
@@ -125,7 +129,7 @@ export class AnthropicLLM extends ProviderLLM {
   ): Promise<Completion> {
     const client = await this.#sdk.client();
     const message = await withHeaders(
-      client.messages.create({ ...this.#body(request), stream: false }, { signal, maxRetries: 0 }),
+      client.messages.create(Object.assign(this.#body(request), NOT_STREAMED), { signal, maxRetries: 0 }),
       onHeaders,
     );
     return anthropicCompletion(message, answerTool(request)?.name, {
@@ -141,7 +145,7 @@ export class AnthropicLLM extends ProviderLLM {
   ): Promise<AsyncIterable<unknown>> {
     const client = await this.#sdk.client();
     const events = await withHeaders(
-      client.messages.create({ ...this.#body(request), stream: true }, { signal, maxRetries: 0 }),
+      client.messages.create(Object.assign(this.#body(request), STREAMED), { signal, maxRetries: 0 }),
       onHeaders,
     );
     const answer = answerTool(request)?.name;
