@@ -133,10 +133,18 @@ export class RouteMiddleware implements LLMMiddleware {
 
   async wrapAsk(request: LLMRequest, _next: AskNext, ctx: CallContext, inner: LLM): Promise<Reply> {
     const { llms, open } = this.#membersOf(inner);
-    const plan = this.#plan<Reply>(ctx, 'ask', llms, open, (leg) =>
-      askLeg(this.#books[leg.member]!, leg, (signal) => ctx.via(llms[leg.member]!, { signal }).ask(request)),
+    const plan = this.#plan<Reply>(
+      ctx,
+      'ask',
+      llms,
+      open,
+      (leg) =>
+        askLeg(this.#books[leg.member]!, leg, (signal) =>
+          ctx.via(llms[leg.member]!, { signal }).ask(request),
+        ),
+      () => {},
     );
-    const win = await race({ ...plan, discard: () => {} });
+    const win = await race(plan);
     win.leg.release();
     this.#won(ctx, llms, win);
     // The losers were aborted: let their attempts land in the history before the caller reads it.
@@ -151,14 +159,17 @@ export class RouteMiddleware implements LLMMiddleware {
     inner: LLM,
   ): AsyncGenerator<StreamChunk, Reply, undefined> {
     const { llms, open } = this.#membersOf(inner);
-    let plan: RacePlan<OpenedStream> = {
-      ...this.#plan<OpenedStream>(ctx, 'stream', llms, open, (leg) =>
+    let plan = this.#plan<OpenedStream>(
+      ctx,
+      'stream',
+      llms,
+      open,
+      (leg) =>
         openLeg(this.#books[leg.member]!, leg, (signal) =>
           ctx.via(llms[leg.member]!, { signal }).stream(request),
         ),
-      ),
-      discard: (opened, leg) => discardLeg(this.#books[leg.member]!, leg, opened),
-    };
+      (opened, leg) => discardLeg(this.#books[leg.member]!, leg, opened),
+    );
     // Errors of earlier races of this call (with `onInterrupt: 'restart'`), for its FallbackError.
     const earlier: unknown[] = [];
     for (;;) {
@@ -203,7 +214,8 @@ export class RouteMiddleware implements LLMMiddleware {
     llms: readonly LLM[],
     open: Members['open'],
     start: (leg: Leg) => Promise<T>,
-  ): Omit<RacePlan<T>, 'discard'> {
+    discard: RacePlan<T>['discard'],
+  ): RacePlan<T> {
     const { order, explored, available } = this.#order(mode, open);
     const { hedge } = this.options;
     const name = (i: number): string => llms[i]!.describe();
@@ -243,6 +255,7 @@ export class RouteMiddleware implements LLMMiddleware {
       admitHedge: () => budget?.spend() ?? false,
       hedged: (from, to, afterMs) => emit(ctx, 'hedge', { from: name(from), to: name(to), afterMs }),
       exhausted: (errors) => new FallbackError(errors, [...ctx.attempts]),
+      discard,
     };
   }
 
