@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheKey, type CacheRequest, type Message, OpenAILLM, type StreamChunk } from '../lib/index.js';
 import { cacheRequest } from '../lib/guards/cache/key.js';
+import { estimateInput } from '../lib/guards/rate-limit/estimate-input.js';
 import { FaultServer } from '../lib/testing/index.js';
 import { ScriptLLM } from './helpers/script.js';
 
@@ -22,6 +23,27 @@ const withImage = (image: string | Uint8Array): Message[] => [
 const weather = () => z.object({ city: z.string() });
 
 describe('cacheKey with content', () => {
+  it("asks a Standard Schema's library for its JSON Schema once, however many calls key or estimate it", () => {
+    let written = 0;
+    const convert = () => (written++, { type: 'object', properties: { city: { type: 'string' } } });
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'counting',
+        validate: (value: unknown) => ({ value }),
+        jsonSchema: { input: convert, output: convert },
+      },
+    };
+    const keyed = (): CacheRequest => ({ ...base, schema, tools: [{ name: 'w', parameters: schema }] });
+    const first = cacheKey(keyed());
+    for (let i = 0; i < 5; i++) expect(cacheKey(keyed())).toBe(first);
+    estimateInput(
+      { messages: base.messages, options: { schema, tools: [{ name: 'w', parameters: schema }] } },
+      'openai',
+    );
+    expect(written).toBe(1);
+  });
+
   it('hits for identical tools, schema, choices and parts, even as distinct objects', () => {
     const request = (): CacheRequest => ({
       ...base,

@@ -62,11 +62,24 @@ export async function standardJsonSchema(schema: StandardSchema, option: string)
   );
 }
 
+/** {@link standardJsonSchemaNow}'s answers, by schema object (`null`: none). */
+const written = new WeakMap<object, JsonSchema | null>();
+
 /**
  * The JSON Schema of a Standard Schema, at once: only through `~standard.jsonSchema`
- * (`undefined` when the library has none, or cannot write this schema).
+ * (`undefined` when the library has none, or cannot write this schema). Written once per schema
+ * object (Standard Schemas are immutable): the cache key and the token estimate ask for it on every
+ * call, and a library's conversion costs far more than a lookup. Do not mutate what it returns.
  */
 export function standardJsonSchemaNow(schema: StandardSchema): JsonSchema | undefined {
+  const known = written.get(schema);
+  if (known !== undefined) return known ?? undefined;
+  const json = writeNow(schema);
+  written.set(schema, json ?? null);
+  return json;
+}
+
+function writeNow(schema: StandardSchema): JsonSchema | undefined {
   const props = schema['~standard'] as Props;
   const converter = props.jsonSchema;
   if (typeof converter?.output !== 'function' || typeof converter.input !== 'function') return undefined;
