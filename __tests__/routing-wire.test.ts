@@ -11,12 +11,12 @@ import {
   type LLM,
   OpenAILLM,
   route,
-  type StreamChunk,
   StreamInterruptedError,
   Telemetry,
   TimeoutError,
 } from '../lib/index.js';
 import { FaultServer, faultModel } from '../lib/testing/index.js';
+import { drain } from './helpers/script.js';
 import { watch, type Watcher } from './helpers/watch.js';
 
 let server: FaultServer;
@@ -137,17 +137,6 @@ describe('route() hedging on the wire', () => {
   });
 });
 
-/** Reads a stream to its end: the chunks' texts (`<reset>` for a reset), and the error it ended with, if any. */
-async function read(stream: AsyncIterable<StreamChunk>): Promise<{ seen: string[]; error?: unknown }> {
-  const seen: string[] = [];
-  try {
-    for await (const chunk of stream) seen.push(chunk.type === 'reset' ? '<reset>' : chunk.text);
-    return { seen };
-  } catch (error) {
-    return { seen, error };
-  }
-}
-
 describe('route() streams cut after the first chunk (onInterrupt)', () => {
   // Both wire formats: the member cut mid-stream is OpenAI, the one that goes on is Anthropic. Straight
   // to the fault server (the relay would keep a dropped connection open).
@@ -160,7 +149,7 @@ describe('route() streams cut after the first chunk (onInterrupt)', () => {
 
   it("'error' (the default) ends the stream with StreamInterruptedError and tries nobody else", async () => {
     const backup = faultModel('claude-haiku-4-5', { chunks: 3 });
-    const { seen, error } = await read(route([openai(cut), anthropic(backup)]).stream('hi'));
+    const { chunks: seen, error } = await drain(route([openai(cut), anthropic(backup)]).stream('hi'));
     expect(seen).toEqual(['w1', ' w2']);
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).partialText).toBe('w1 w2');
@@ -177,7 +166,7 @@ describe('route() streams cut after the first chunk (onInterrupt)', () => {
       onFallback: (error, next) => told.push(`${(error as Error).name} -> ${next.model}`),
     }).withEvents(bus);
     const stream = llm.stream('hi');
-    const { seen, error } = await read(stream);
+    const { chunks: seen, error } = await drain(stream);
     expect(error).toBeUndefined();
     expect(seen).toEqual(['w1', ' w2', '<reset>', 'w1', ' w2', ' w3']);
     const reply = await stream.finalReply();
@@ -195,7 +184,7 @@ describe('route() streams cut after the first chunk (onInterrupt)', () => {
   it("'restart' with every member cut ends in a FallbackError with each interruption, each member tried once", async () => {
     const alsoCut = faultModel('claude-haiku-4-5', { chunks: 4, drop_after: 1 });
     const llm = route([openai(cut), anthropic(alsoCut)], { onInterrupt: 'restart' });
-    const { seen, error } = await read(llm.stream('hi'));
+    const { chunks: seen, error } = await drain(llm.stream('hi'));
     expect(seen).toEqual(['w1', ' w2', '<reset>', 'w1']);
     expect(error).toBeInstanceOf(FallbackError);
     const { errors } = error as FallbackError;
@@ -212,7 +201,7 @@ describe('route() streams cut after the first chunk (onInterrupt)', () => {
       onInterrupt: 'restart',
       fallbackCondition: (e) => !(e instanceof StreamInterruptedError),
     });
-    const { error } = await read(llm.stream('hi'));
+    const { error } = await drain(llm.stream('hi'));
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect(server.hitCount(backup)).toBe(0);
     expect(() => route([openai(cut)], { onInterrupt: 'again' as never })).toThrow(
