@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import {
-  AnthropicLLM,
-  type LLM,
-  OpenAILLM,
-  type Reply,
-  type StreamChunk,
-  StructuredOutputError,
-} from '../lib/index.js';
+import { type LLM, type Reply, type StreamChunk, StructuredOutputError } from '../lib/index.js';
 import { FaultServer, type ReplyScript } from '../lib/testing/index.js';
+import { CONTENT_MODEL, type ProviderName, wireLLM } from './helpers/wire.js';
 
 // Replies as the real SDKs parse the fault server's wire answers, read into provider-neutral content.
 
@@ -48,11 +42,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-type Name = 'openai' | 'anthropic';
+type Name = ProviderName;
 const make = (provider: Name, model: string): LLM =>
-  provider === 'openai'
-    ? new OpenAILLM(`gpt-4o${model}`, { apiKey: 'k', baseURL: server.openaiBaseURL })
-    : new AnthropicLLM(`claude-haiku-4-5${model}`, { apiKey: 'k', baseURL: server.anthropicBaseURL });
+  wireLLM(server, provider, `${CONTENT_MODEL[provider]}${model}`);
 
 async function streamed(
   llm: LLM,

@@ -17,6 +17,7 @@ import {
 } from '../lib/index.js';
 import { FaultServer, faultModel } from '../lib/testing/index.js';
 import { drain } from './helpers/script.js';
+import { wireLLM } from './helpers/wire.js';
 import { watch, type Watcher } from './helpers/watch.js';
 
 let server: FaultServer;
@@ -141,10 +142,8 @@ describe('route() streams cut after the first chunk (onInterrupt)', () => {
   // Both wire formats: the member cut mid-stream is OpenAI, the one that goes on is Anthropic. Straight
   // to the fault server (the relay would keep a dropped connection open).
   const cut = faultModel('gpt-4o', { chunks: 5, drop_after: 2 });
-  const openai = (model: string): LLM =>
-    new OpenAILLM(model, { apiKey: 'test-key', baseURL: server.openaiBaseURL });
-  const anthropic = (model: string): LLM =>
-    new AnthropicLLM(model, { apiKey: 'test-key', baseURL: server.anthropicBaseURL });
+  const openai = (model: string): LLM => wireLLM(server, 'openai', model);
+  const anthropic = (model: string): LLM => wireLLM(server, 'anthropic', model);
   beforeEach(() => server.resetHits());
 
   it("'error' (the default) ends the stream with StreamInterruptedError and tries nobody else", async () => {

@@ -2,9 +2,7 @@ import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import { type } from 'arktype';
 import * as v from 'valibot';
 import {
-  AnthropicLLM,
   type LLM,
-  OpenAILLM,
   runTools,
   type StandardSchema,
   StructuredOutputError,
@@ -12,6 +10,7 @@ import {
   type ToolResultPart,
 } from '../lib/index.js';
 import { FaultServer } from '../lib/testing/index.js';
+import { CONTENT_MODEL, type ProviderName, wireLLM } from './helpers/wire.js';
 
 // Structured output and tool parameters with real valibot and arktype schemas (not zod), through
 // the real SDKs against the fault server: the JSON Schema sent is the library's own, and the
@@ -60,11 +59,9 @@ beforeAll(async () => {
 afterEach(() => server.resetHits());
 afterAll(() => server.close());
 
-type Name = 'openai' | 'anthropic';
+type Name = ProviderName;
 const make = (provider: Name, suffix: string): LLM =>
-  provider === 'openai'
-    ? new OpenAILLM(`gpt-4o${suffix}`, { apiKey: 'k', baseURL: server.openaiBaseURL })
-    : new AnthropicLLM(`claude-haiku-4-5${suffix}`, { apiKey: 'k', baseURL: server.anthropicBaseURL });
+  wireLLM(server, provider, `${CONTENT_MODEL[provider]}${suffix}`);
 
 /** The JSON Schema a request body asked for: OpenAI's response_format, Anthropic's forced answer tool. */
 function askedSchema(provider: Name, body: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import {
-  AnthropicLLM,
-  FallbackError,
-  type LLM,
-  OpenAILLM,
-  type StreamChunk,
-  StructuredOutputError,
-} from '../lib/index.js';
+import { FallbackError, type LLM, type StreamChunk, StructuredOutputError } from '../lib/index.js';
 import { FaultServer } from '../lib/testing/index.js';
+import { CONTENT_MODEL, type ProviderName, wireLLM } from './helpers/wire.js';
 
 // Structured output through retry and fallback, on the wire: the real SDKs against the fault server.
 
@@ -28,12 +22,10 @@ beforeAll(async () => {
 afterEach(() => server.resetHits());
 afterAll(() => server.close());
 
-type Name = 'openai' | 'anthropic';
+type Name = ProviderName;
 const other = (p: Name): Name => (p === 'openai' ? 'anthropic' : 'openai');
 const make = (provider: Name, suffix: string): LLM =>
-  provider === 'openai'
-    ? new OpenAILLM(`gpt-4o${suffix}`, { apiKey: 'k', baseURL: server.openaiBaseURL })
-    : new AnthropicLLM(`claude-haiku-4-5${suffix}`, { apiKey: 'k', baseURL: server.anthropicBaseURL });
+  wireLLM(server, provider, `${CONTENT_MODEL[provider]}${suffix}`);
 const fast = { initialDelay: 1, jitter: false } as const;
 
 async function collect(stream: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {

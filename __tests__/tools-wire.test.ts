@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { AnthropicLLM, type LLM, OpenAILLM, runTools, tool, type ToolResultPart } from '../lib/index.js';
+import { type LLM, runTools, tool, type ToolResultPart } from '../lib/index.js';
 import { FaultServer } from '../lib/testing/index.js';
+import { CONTENT_MODEL, type ProviderName, wireLLM } from './helpers/wire.js';
 
 // runTools on the wire: the real SDKs against the fault server, each step one ask through the chain.
 
@@ -29,12 +30,10 @@ beforeAll(async () => {
 afterEach(() => server.resetHits());
 afterAll(() => server.close());
 
-type Name = 'openai' | 'anthropic';
+type Name = ProviderName;
 const other = (p: Name): Name => (p === 'openai' ? 'anthropic' : 'openai');
 const make = (provider: Name, suffix: string): LLM =>
-  provider === 'openai'
-    ? new OpenAILLM(`gpt-4o${suffix}`, { apiKey: 'k', baseURL: server.openaiBaseURL })
-    : new AnthropicLLM(`claude-haiku-4-5${suffix}`, { apiKey: 'k', baseURL: server.anthropicBaseURL });
+  wireLLM(server, provider, `${CONTENT_MODEL[provider]}${suffix}`);
 
 const CELSIUS: Record<string, number> = { Oslo: 3, Rome: 18 };
 const weather = tool({

@@ -10,6 +10,12 @@ export const BASE_MODEL: Record<ProviderName, string> = {
   anthropic: 'claude-haiku-4-5',
 };
 
+/** The models the content, structured-output and tool suites name (a fault suffix follows). */
+export const CONTENT_MODEL: Record<ProviderName, string> = {
+  openai: 'gpt-4o',
+  anthropic: 'claude-haiku-4-5',
+};
+
 /** A provider LLM over the real SDK, pointed at the fault server. */
 export function wireLLM(
   server: FaultServer,
