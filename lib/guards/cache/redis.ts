@@ -1,6 +1,6 @@
-import type { RedisClientLike } from '../store/redis.js';
+import { checkRedisConnection, type RedisClientLike } from '../store/redis.js';
 import { setTimer, type Timer } from '../../sleep.js';
-import { checkDuration, checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
+import { checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import { type CacheEntry, type CacheStore, ENTRY_VERSION, isStoredReply } from './entry.js';
 import {
   CACHE_CLEAR,
@@ -97,20 +97,11 @@ export class RedisCacheStore implements CacheStore {
       timeout = 100,
       retryInterval = 1_000,
     } = options;
-    if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function')
-      throw new TypeError(`\`client\` must be an ioredis client (Redis or Cluster), got ${String(client)}`);
-    for (const [field, value] of [
-      ['prefix', prefix],
-      ['name', name],
-    ] as const) {
-      if (typeof value !== 'string' || value === '')
-        throw new TypeError(`\`${field}\` must be a non-empty string, got ${JSON.stringify(value)}`);
-    }
+    checkRedisConnection({ client, prefix, timeout, retryInterval });
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError(`\`name\` must be a non-empty string, got ${JSON.stringify(name)}`);
     checkInteger('maxEntries', maxEntries, 1);
     checkInteger('maxValueBytes', maxValueBytes, 1);
-    checkDuration('timeout', timeout);
-    if (timeout === 0) throw new RangeError('`timeout` must be > 0 ms, got 0');
-    checkDuration('retryInterval', retryInterval);
     this.client = client;
     this.prefix = prefix;
     this.cacheName = name;

@@ -69,6 +69,35 @@ const STORE_KEYS = optionNames<RedisStateStoreOptions>({
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
 /**
+ * @internal The checks both Redis stores make of their connection options: an ioredis client, a
+ * non-empty key prefix, a store `timeout` above 0 and a `retryInterval`, each a `TypeError` /
+ * `RangeError` naming the option.
+ */
+export function checkRedisConnection(options: {
+  readonly client: unknown;
+  readonly prefix: unknown;
+  readonly timeout: number;
+  readonly retryInterval: number;
+}): void {
+  const { client, prefix, timeout, retryInterval } = options;
+  const c = client as Partial<RedisClientLike> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.evalsha !== 'function' ||
+    typeof c.eval !== 'function'
+  ) {
+    throw new TypeError(`\`client\` must be an ioredis client (Redis or Cluster), got ${String(client)}`);
+  }
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new TypeError(`\`prefix\` must be a non-empty string, got ${JSON.stringify(prefix)}`);
+  }
+  checkDuration('timeout', timeout);
+  if (timeout === 0) throw new RangeError('`timeout` must be > 0 ms, got 0');
+  checkDuration('retryInterval', retryInterval);
+}
+
+/**
  * Breaker and limiter state in Redis, shared by every process that builds a guard with the same
  * `name` on a store with the same `prefix`. Each operation is one Lua script (`EVALSHA`, falling
  * back to `EVAL` after a Redis restart empties the script cache), so it is atomic.
@@ -112,20 +141,7 @@ export class RedisStateStore implements StateStore {
       probeLease = 60_000,
       idleTtl = 600_000,
     } = options;
-    if (
-      typeof client !== 'object' ||
-      client === null ||
-      typeof client.evalsha !== 'function' ||
-      typeof client.eval !== 'function'
-    ) {
-      throw new TypeError(`\`client\` must be an ioredis client (Redis or Cluster), got ${String(client)}`);
-    }
-    if (typeof prefix !== 'string' || prefix === '') {
-      throw new TypeError(`\`prefix\` must be a non-empty string, got ${JSON.stringify(prefix)}`);
-    }
-    checkDuration('timeout', timeout);
-    if (timeout === 0) throw new RangeError('`timeout` must be > 0 ms, got 0');
-    checkDuration('retryInterval', retryInterval);
+    checkRedisConnection({ client, prefix, timeout, retryInterval });
     checkInteger('probeLease', probeLease, 1);
     checkInteger('idleTtl', idleTtl, 1);
     this.client = client;
