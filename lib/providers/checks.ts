@@ -12,30 +12,25 @@ type ContentOptionNames = 'providerOptions' | 'tools' | 'toolChoice' | 'capabili
 const TIMEOUTS = { timeout: true, firstChunkTimeout: true, idleTimeout: true } as const;
 const DEFAULTS = { temperature: true, maxTokens: true, system: true } as const;
 const CONTENT = { providerOptions: true, tools: true, toolChoice: true, capabilities: true } as const;
+/** What both providers take: the above, and how to reach the API. */
+const COMMON = {
+  ...TIMEOUTS,
+  ...DEFAULTS,
+  ...CONTENT,
+  client: true,
+  apiKey: true,
+  baseURL: true,
+  defaultHeaders: true,
+  fetch: true,
+} as const;
 
 const OPENAI_KEYS = optionNames<OpenAILLMOptions, ContentOptionNames>({
-  ...TIMEOUTS,
-  ...DEFAULTS,
-  ...CONTENT,
-  client: true,
-  apiKey: true,
-  baseURL: true,
+  ...COMMON,
   organization: true,
   project: true,
-  defaultHeaders: true,
-  fetch: true,
 });
 
-const ANTHROPIC_KEYS = optionNames<AnthropicLLMOptions, ContentOptionNames>({
-  ...TIMEOUTS,
-  ...DEFAULTS,
-  ...CONTENT,
-  client: true,
-  apiKey: true,
-  baseURL: true,
-  defaultHeaders: true,
-  fetch: true,
-});
+const ANTHROPIC_KEYS = optionNames<AnthropicLLMOptions, ContentOptionNames>(COMMON);
 
 /** Checks `new OpenAILLM(model, options)`'s options; returns them for `super()`. */
 export function checkOpenAIOptions(options: OpenAILLMOptions): OpenAILLMOptions {
