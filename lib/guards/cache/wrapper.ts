@@ -72,13 +72,55 @@ export class CacheMiddleware implements LLMMiddleware {
     }
   }
 
-  /** A synchronous store answered `found`: a fresh hit, or the live call (stored on success, stale on error). */
+  /** A synchronous store answered `found`: a fresh hit, or the live call. */
   #askAfterLookup(call: AskCall, found: CacheLookup | undefined): Promise<Reply> {
-    const { request, next, ctx, inner, keyed, key } = call;
+    const { ctx, inner, key } = call;
     if (found?.fresh) return Promise.resolve(hit(ctx, inner, key, found.reply));
     emit(ctx, 'cacheMiss', event(inner, key));
     // Marked in flight, so identical calls meanwhile wait for this one.
+    return this.#live(call, found, this.cache.coalesce ? this.cache._lead(key) : undefined);
+  }
+
+  /** A call that waits: on an identical call in flight (coalescing) or on an asynchronous store. */
+  async #askSlow(
+    call: AskCall,
+    pending: Promise<Reply | undefined> | undefined,
+    looked: Promise<CacheLookup | undefined> | CacheLookup | undefined,
+  ): Promise<Reply> {
+    const { ctx, inner, key } = call;
+    if (pending) {
+      const shared = await raceAbort(pending, ctx.signal);
+      this.cache._count(shared !== undefined);
+      if (shared) return hit(ctx, inner, key, shared);
+      emit(ctx, 'cacheMiss', event(inner, key));
+      return this.#live(call, undefined, undefined);
+    }
+    // Marked in flight before an asynchronous store answers, so identical calls wait for this one.
     const settle = this.cache.coalesce ? this.cache._lead(key) : undefined;
+    let found: CacheLookup | undefined;
+    try {
+      found = await looked;
+    } catch (error) {
+      settle?.(undefined);
+      throw error;
+    }
+    if (found?.fresh) {
+      settle?.(found.reply);
+      return hit(ctx, inner, key, found.reply);
+    }
+    emit(ctx, 'cacheMiss', event(inner, key));
+    return this.#live(call, found, settle);
+  }
+
+  /**
+   * The live call of a miss: its reply is stored (and handed to the calls waiting on this one);
+   * a failure may be answered from the expired entry `found` (stale-if-error, see stale.ts).
+   */
+  #live(
+    { request, next, ctx, inner, keyed, key }: AskCall,
+    found: CacheLookup | undefined,
+    settle: ((stored: Reply | undefined) => void) | undefined,
+  ): Promise<Reply> {
     let pending: Promise<Reply>;
     try {
       pending = next(request, ctx);
@@ -93,47 +135,11 @@ export class CacheMiddleware implements LLMMiddleware {
       },
       (error: unknown) => {
         settle?.(undefined);
-        // ── stale-if-error (see stale.ts) ──
         const stale = found && staleReply(staleCall(this.cache, ctx, inner, key, found), error);
         if (stale) return stale;
         throw error;
       },
     );
-  }
-
-  /** A call that waits: on an identical call in flight (coalescing) or on an asynchronous store. */
-  async #askSlow(
-    { request, next, ctx, inner, keyed, key }: AskCall,
-    pending: Promise<Reply | undefined> | undefined,
-    looked: Promise<CacheLookup | undefined> | CacheLookup | undefined,
-  ): Promise<Reply> {
-    let found: CacheLookup | undefined;
-    if (pending) {
-      const shared = await raceAbort(pending, ctx.signal);
-      this.cache._count(shared !== undefined);
-      if (shared) return hit(ctx, inner, key, shared);
-      emit(ctx, 'cacheMiss', event(inner, key));
-    }
-    // Marked in flight before an asynchronous store answers, so identical calls wait for this one.
-    const settle = this.cache.coalesce && !pending ? this.cache._lead(key) : undefined;
-    let stored: Reply | undefined;
-    try {
-      if (!pending) {
-        found = await looked;
-        if (found?.fresh) return hit(ctx, inner, key, (stored = found.reply));
-        emit(ctx, 'cacheMiss', event(inner, key));
-      }
-      const reply = await next(request, ctx);
-      stored = this.#store(ctx, key, keyed, reply);
-      return reply;
-    } catch (error) {
-      // ── stale-if-error (see stale.ts) ──
-      const stale = found && staleReply(staleCall(this.cache, ctx, inner, key, found), error);
-      if (stale) return stale;
-      throw error;
-    } finally {
-      settle?.(stored);
-    }
   }
 
   async *wrapStream(
