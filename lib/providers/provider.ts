@@ -84,18 +84,20 @@ export abstract class ProviderLLM extends LLM {
    * request itself when the constructor set none. One object per request, so estimates stay memoised.
    */
   override _withDefaults(request: LLMRequest): LLMRequest {
-    const { system, tools, maxTokens } = this.#defaults;
-    if (system === undefined && !tools?.length && maxTokens === undefined) return request;
+    const defaults = this.#defaults;
+    if (defaults.system === undefined && !defaults.tools?.length && defaults.maxTokens === undefined)
+      return request;
     let effective = this.#effective.get(request);
     if (effective === undefined) {
       const { options } = request;
+      const { system, maxTokens } = this.settings(options);
       effective = Object.freeze({
         messages: request.messages,
         options: Object.freeze({
           ...options,
-          system: options.system ?? system,
-          tools: mergeTools(tools, options.tools),
-          maxTokens: options.maxTokens ?? maxTokens,
+          system,
+          tools: mergeTools(defaults.tools, options.tools),
+          maxTokens,
         }),
       });
       this.#effective.set(request, effective);
