@@ -10,15 +10,11 @@ import {
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
-import { ScriptLLM, settle } from './helpers/script.js';
+import { fakeTimersPerTest, ScriptLLM, settle } from './helpers/script.js';
 
 const down = (): ServerError => new ServerError('down', { status: 503 });
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+fakeTimersPerTest();
 
 describe('withFallbacks', () => {
   it('tries the LLMs in order and answers from the first that succeeds', async () => {

@@ -11,18 +11,14 @@ import {
   ServerError,
   TimeoutError,
 } from '../lib/index.js';
-import { ScriptLLM, seeded, settle } from './helpers/script.js';
+import { fakeTimersPerTest, ScriptLLM, seeded, settle } from './helpers/script.js';
 
 const overloaded = (retryAfterMs?: number): OverloadedError =>
   new OverloadedError('overloaded', { status: 529, provider: 'openai', model: 'm', retryAfterMs });
 const server = (): ServerError => new ServerError('boom', { status: 500, provider: 'openai', model: 'm' });
 const auth = (): AuthenticationError => new AuthenticationError('bad key', { status: 401 });
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0); // no timer outlives a call
-  jest.useRealTimers();
-});
+fakeTimersPerTest();
 
 /** Starts `ask`, runs fake time until it settles, and returns its outcome. */
 describe('withRetry', () => {

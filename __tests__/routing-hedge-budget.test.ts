@@ -1,11 +1,7 @@
 import { createEventBus, type LLMEvents, route } from '../lib/index.js';
-import { ScriptLLM, settle } from './helpers/script.js';
+import { fakeTimersPerTest, ScriptLLM, settle } from './helpers/script.js';
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+fakeTimersPerTest();
 
 /** `calls` calls to a primary that answers in `delayMs`, hedged to a quick backup after 100 ms. */
 async function run(

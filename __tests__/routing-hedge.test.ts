@@ -9,15 +9,11 @@ import {
   TimeoutError,
 } from '../lib/index.js';
 import { getEventListeners } from 'node:events';
-import { drain, ScriptLLM, seeded, settle } from './helpers/script.js';
+import { drain, fakeTimersPerTest, ScriptLLM, seeded, settle } from './helpers/script.js';
 
 const down = (): ServerError => new ServerError('down', { status: 503 });
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+fakeTimersPerTest();
 
 /** An event bus that keeps the hedge-related events in order. */
 function recorder(): { bus: ReturnType<typeof createEventBus>; log: string[] } {

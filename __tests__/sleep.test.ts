@@ -10,15 +10,12 @@ import {
 import { MAX_TIMER_MS, setTimer, sleep } from '../lib/sleep.js';
 import type { CacheLookup } from '../lib/guards/cache/store.js';
 import { FaultServer } from '../lib/testing/index.js';
+import { fakeTimersPerTest } from './helpers/script.js';
 
 const HUGE = 2 ** 32; // past Node's 2³¹−1 ms limit: a plain setTimeout would fire after 1 ms
 
 describe('setTimer', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => {
-    expect(jest.getTimerCount()).toBe(0);
-    jest.useRealTimers();
-  });
+  fakeTimersPerTest();
 
   it('honours a delay past 2³¹−1 ms in chained timers, firing once at the end', () => {
     const fired = jest.fn();

@@ -1,14 +1,10 @@
 import { OverloadedError, ServerError, StreamInterruptedError, TimeoutError } from '../lib/index.js';
-import { drain, ScriptLLM } from './helpers/script.js';
+import { drain, fakeTimersPerTest, ScriptLLM } from './helpers/script.js';
 
 const cut = (): ServerError => new ServerError('socket closed');
 const words = ['The ', 'quick ', 'brown ', 'fox'];
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
+fakeTimersPerTest();
 
 /** Drains a stream while running fake time. */
 async function run(

@@ -128,3 +128,15 @@ export async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error
   await jest.runAllTimersAsync();
   return outcome;
 }
+
+/**
+ * Fake timers for every test of the calling file (or `describe` block), and a check after each that
+ * no timer outlived it: a call through the chain must clear every timer it armed.
+ */
+export function fakeTimersPerTest(): void {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => {
+    expect(jest.getTimerCount()).toBe(0); // no timer outlives a call
+    jest.useRealTimers();
+  });
+}
