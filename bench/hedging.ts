@@ -6,7 +6,7 @@
  * upstream requests each call made, counted in the `fetch` below every layer. The raw client and
  * our primary with no delays in the same run give the healthy baseline.
  */
-import { type LLM, OpenAILLM, route } from '../lib/index.js';
+import { type LLM, OpenAILLM, route } from './lib.js';
 import { type Stack, ours, rawOpenAI, type Upstream } from './stacks.js';
 import { draw, median, ms, p99, pool, percent, type SectionResult, type Target } from './stats.js';
 

@@ -2,7 +2,7 @@
  * Which layer costs what: CPU per call over the in-process transport for `OpenAILLM` with one
  * layer at a time, next to the raw client, bare, (c) and (d) — the attribution for section 1.
  */
-import { createEventBus, type LLM, OpenAILLM, RateLimiter, Telemetry } from '../lib/index.js';
+import { createEventBus, type LLM, OpenAILLM, RateLimiter, Telemetry } from './lib.js';
 import { cpuPerCall } from './overhead.js';
 import { micros, type Table } from './stats.js';
 import { fullChain, ours, rawOpenAI, type Stack, type Upstream } from './stacks.js';

@@ -10,7 +10,7 @@ import type { Runnable } from '@langchain/core/runnables';
 import type { BaseMessageChunk } from '@langchain/core/messages';
 import { generateText, streamText } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
-import { type InterruptMode, type LLM, OpenAILLM, RateLimiter, Telemetry } from '../lib/index.js';
+import { type InterruptMode, type LLM, OpenAILLM, RateLimiter, Telemetry } from './lib.js';
 
 /** Where a stack sends its requests: a primary model and a fallback model on one server. */
 export interface Upstream {

@@ -7,7 +7,7 @@
  * the scripted call (name and parsed arguments).
  */
 import OpenAI from 'openai';
-import type { LLM, ToolSpec } from '../lib/index.js';
+import type { LLM, ToolSpec } from './lib.js';
 import { faultModel } from '../lib/testing/index.js';
 import { cpuPerCall } from './overhead.js';
 import type { OverheadCounts } from './overhead.js';
