@@ -76,14 +76,19 @@ export type HeaderListener = (headers: Headers) => void;
 
 /** An SDK call's promise (the `APIPromise` of both SDKs): awaitable, and able to show its raw response. */
 export interface SdkPromise<T> extends PromiseLike<T> {
-  withResponse(): Promise<{ data: T; response: Response }>;
+  asResponse(): Promise<Response>;
 }
 
-/** An SDK call's result, first handing its response headers to `onHeaders` if there is one (else the call itself, untouched). */
+/**
+ * The SDK call itself, after arranging for its response headers to reach `onHeaders` (if there is
+ * one) as soon as the response starts, before the call settles. Not `withResponse()`, whose
+ * `Promise.all` and async step cost every call about as much as reading the headers. A failed
+ * call's headers come with its error (the provider reads them there); the failure itself reaches
+ * the caller through `call`, so this side ignores it.
+ */
 export function withHeaders<T>(call: SdkPromise<T>, onHeaders: HeaderListener | undefined): PromiseLike<T> {
-  if (onHeaders === undefined) return call;
-  return call.withResponse().then(({ data, response }) => {
-    onHeaders(response.headers);
-    return data;
-  });
+  if (onHeaders !== undefined) call.asResponse().then((response) => onHeaders(response.headers), ignore);
+  return call;
 }
+
+function ignore(): void {}
