@@ -7,18 +7,28 @@
  *   calls, as it does waiting for a real server;
  * - loopback, to the fault server in its own process (section 1's CPU columns).
  *
+ * Beside (a)–(d), the hand-written floor of (d) (bench/floor.ts): the work (d) must do, in one
+ * function, so that what the layers cost beyond it shows.
+ *
  *   npx tsx bench/cold.ts [--rounds=30] [--block=200]
  *
  * Not part of `npm run bench`; its figures are quoted in bench/RESULTS.md's notes.
  */
 import { parseArgs } from 'node:util';
+import { handWrittenFloor } from './floor.js';
 import { cpuPerCall } from './overhead.js';
 import { startFaultServer } from './server.js';
 import { bare, fullChain, rawOpenAI, retryFallback, type Stack, type Upstream } from './stacks.js';
 import { micros, renderTable } from './stats.js';
 import { cannedFetch, idleFetch } from './transport.js';
 
-const build = (up: Upstream): Stack[] => [rawOpenAI(up), bare(up), retryFallback(up), fullChain(up)];
+const build = (up: Upstream): Stack[] => [
+  rawOpenAI(up),
+  handWrittenFloor(up),
+  bare(up),
+  retryFallback(up),
+  fullChain(up),
+];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -42,7 +52,7 @@ async function main(): Promise<void> {
       for (const s of stacks) {
         rows.push([
           name,
-          `(${s.id}) ${s.label.split(':')[0]}`,
+          s.id === 'floor' ? s.label : `(${s.id}) ${s.label.split(':')[0]}`,
           micros(cpu.perCall(s.id)),
           s.id === 'a' ? '–' : micros(cpu.added(s.id, 'a')),
         ]);
