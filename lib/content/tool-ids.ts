@@ -23,6 +23,9 @@ export const OPENAI_TOOL_IDS: ToolIdRule = Object.freeze({
 
 const SAFE = /[^a-zA-Z0-9_-]/g;
 
+/** The rewrites of a conversation without tool calls: none. */
+const NO_REWRITES: ReadonlyMap<string, string> = new Map();
+
 /**
  * The ids of a request's tool calls and results that `rule` rejects, each mapped to a
  * replacement: `[a-zA-Z0-9_-]` only, within `rule.maxLength`, the same for a call and its
@@ -34,14 +37,15 @@ const SAFE = /[^a-zA-Z0-9_-]/g;
  * toolIdRewrites(messages, ANTHROPIC_TOOL_IDS).get('functions.get_weather:0'); // 'functions_get_weather_0_3f9a1c2b7d4e'
  */
 export function toolIdRewrites(messages: readonly Message[], rule: ToolIdRule): ReadonlyMap<string, string> {
-  const ids = new Set<string>();
+  let ids: Set<string> | undefined; // made at the first tool call or result: a conversation without any allocates nothing
   for (const message of messages) {
     if (typeof message.content === 'string') continue;
     for (const part of message.content) {
-      if (part.type === 'tool-call') ids.add(part.id);
-      else if (part.type === 'tool-result') ids.add(part.toolCallId);
+      if (part.type === 'tool-call') (ids ??= new Set()).add(part.id);
+      else if (part.type === 'tool-result') (ids ??= new Set()).add(part.toolCallId);
     }
   }
+  if (ids === undefined) return NO_REWRITES;
   const rewrites = new Map<string, string>();
   const taken = new Set([...ids].filter((id) => rule.accepts(id)));
   for (const id of ids) {
