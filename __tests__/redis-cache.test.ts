@@ -185,9 +185,18 @@ describe('RedisCacheStore', () => {
       expect(server.hitCount(model)).toBe(3);
       // One read waits the store's timeout; the others miss at once. Generous margin for a loaded machine.
       expect(frozen.slowest).toBeLessThan(timeout + 1_000);
+      // Still frozen past retryInterval: the one read that tries Redis again times out too.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect((await round()).cached).toEqual([undefined, undefined, undefined]);
+      expect(store.health()).toMatchObject({ degraded: true });
     } finally {
       redis.resume();
     }
+    // A failed retry leaves the next one allowed: once Redis answers, the cache is back.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await round();
+    expect((await round()).cached).toEqual(['hit', 'hit', 'hit']);
+    expect(store.health().degraded).toBe(false);
   }, 30_000);
 
   it('serves an expired entry stale from Redis when the live call fails (freshness on Redis TTL)', async () => {

@@ -1,5 +1,5 @@
 import { checkRedisConnection, type RedisClientLike } from '../store/redis.js';
-import { setTimer, type Timer } from '../../sleep.js';
+import { bounded, Reachability } from '../store/reachability.js';
 import { checkInteger, checkOptionKeys, optionNames } from '../../validate.js';
 import { type CacheEntry, type CacheStore, ENTRY_VERSION, isStoredReply } from './entry.js';
 import {
@@ -47,11 +47,6 @@ const CACHE_STORE_KEYS = optionNames<RedisCacheStoreOptions>({
 /** Connection statuses on which a command would only wait in ioredis' offline queue. */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
-/** A store call that gave no answer within `timeout`. */
-class CacheTimeout extends Error {
-  override readonly name = 'CacheTimeout';
-}
-
 /**
  * A {@link CacheStore} in Redis, shared by every process whose `ResponseCache` uses a store with
  * the same `prefix` and `name`: one process's answer is every process's hit.
@@ -82,7 +77,7 @@ export class RedisCacheStore implements CacheStore {
   readonly timeout: number;
   readonly retryInterval: number;
   readonly #index: string;
-  readonly #state = { failures: 0, retryAt: 0, trying: false, lastError: undefined as unknown };
+  readonly #reach: Reachability;
 
   constructor(options: RedisCacheStoreOptions) {
     if (typeof options !== 'object' || options === null)
@@ -110,6 +105,7 @@ export class RedisCacheStore implements CacheStore {
     this.timeout = timeout;
     this.retryInterval = retryInterval;
     this.#index = `${prefix}:cache:{${name}}`;
+    this.#reach = new Reachability(retryInterval);
     Object.freeze(this);
   }
 
@@ -120,8 +116,7 @@ export class RedisCacheStore implements CacheStore {
 
   /** Failed or timed-out Redis calls so far, and whether reads currently miss without trying. */
   health(): { readonly failures: number; readonly degraded: boolean; readonly lastError?: unknown } {
-    const { failures, retryAt, lastError } = this.#state;
-    const degraded = retryAt > 0;
+    const { failures, degraded, lastError } = this.#reach;
     return { failures, degraded, ...(degraded ? { lastError } : {}) };
   }
 
@@ -170,41 +165,23 @@ export class RedisCacheStore implements CacheStore {
 
   /** One script, bounded by `timeout`; `undefined` when Redis fails, is slow or is known to be down. */
   async #call(s: CacheScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const state = this.#state;
-    if (DOWN.has(this.client.status))
-      return this.#failed(new Error(`the Redis connection is ${this.client.status}`));
-    const probing = state.retryAt > 0;
-    if (probing) {
-      if (state.trying || performance.now() < state.retryAt) return undefined;
-      state.trying = true;
+    const reach = this.#reach;
+    if (DOWN.has(this.client.status)) {
+      reach.down(new Error(`the Redis connection is ${this.client.status}`));
+      return undefined;
     }
-    let timer: Timer | undefined;
+    const admitted = reach.admit();
+    if (admitted === 'skip') return undefined;
     try {
-      const answer = await Promise.race([
-        this.#eval(s, keys, args),
-        new Promise<never>((_, reject) => {
-          timer = setTimer(
-            () => reject(new CacheTimeout(`no answer from Redis within ${this.timeout} ms`)),
-            this.timeout,
-          );
-        }),
-      ]);
-      state.retryAt = 0;
+      const answer = await bounded(() => this.#eval(s, keys, args), this.timeout, 'Redis');
+      reach.up();
       return answer;
     } catch (error) {
-      return this.#failed(error);
+      reach.down(error);
+      return undefined;
     } finally {
-      timer?.clear();
-      if (probing) state.trying = false;
+      if (admitted === 'probe') reach.endProbe();
     }
-  }
-
-  #failed(error: unknown): undefined {
-    const state = this.#state;
-    state.failures++;
-    state.lastError = error;
-    state.retryAt = performance.now() + this.retryInterval;
-    return undefined;
   }
 
   /** `EVALSHA`, or `EVAL` when Redis does not know the script (a restart empties its cache). */

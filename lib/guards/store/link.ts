@@ -10,8 +10,9 @@
  */
 import { type CallContext, emit } from '../../context.js';
 import { StoreUnavailableError } from '../../errors/classes.js';
-import { raceAbort, setTimer } from '../../sleep.js';
+import { raceAbort } from '../../sleep.js';
 import type { Provider } from '../../types.js';
+import { bounded, Reachability } from './reachability.js';
 import type { StateStore, StoreErrorPolicy, StoreStatusChange } from './types.js';
 
 /** Returned instead of the store's answer when the call goes on under local state (`'fail-open'`). */
@@ -33,28 +34,14 @@ export interface StoreGuard {
   notify(change: StoreStatusChange): boolean;
 }
 
-/** A store call that gave no answer within the store's `timeout`. */
-class StoreTimeout extends Error {
-  override readonly name = 'StoreTimeout';
-}
-
 /** A store's reachability, shared by every link to it. */
-interface StoreHealth {
-  degraded: boolean;
-  lastError: unknown;
-  /** While degraded: when (performance.now) one call may try the store again. */
-  retryAt: number;
-  /** A call is trying the degraded store again: the others apply the policy meanwhile. */
-  trying: boolean;
-}
+const REACHABILITY = new WeakMap<StateStore, Reachability>();
 
-const HEALTH = new WeakMap<StateStore, StoreHealth>();
-
-function healthOf(store: StateStore): StoreHealth {
-  let health = HEALTH.get(store);
+function reachabilityOf(store: StateStore): Reachability {
+  let health = REACHABILITY.get(store);
   if (health === undefined) {
-    health = { degraded: false, lastError: undefined, retryAt: 0, trying: false };
-    HEALTH.set(store, health);
+    health = new Reachability(store.retryInterval);
+    REACHABILITY.set(store, health);
   }
   return health;
 }
@@ -62,14 +49,14 @@ function healthOf(store: StateStore): StoreHealth {
 export class StoreLink {
   readonly store: StateStore;
   readonly #guard: StoreGuard;
-  readonly #health: StoreHealth;
+  readonly #health: Reachability;
   /** What this guard last announced: each guard tells each change once, when it meets it. */
   #toldDegraded = false;
 
   constructor(store: StateStore, guard: StoreGuard) {
     this.store = store;
     this.#guard = guard;
-    this.#health = healthOf(store);
+    this.#health = reachabilityOf(store);
   }
 
   /** Whether the store's last call (by any guard on it) failed: calls follow the policy until one succeeds. */
@@ -89,14 +76,10 @@ export class StoreLink {
     who: StoreCaller | undefined,
     release?: (late: T) => void,
   ): Promise<T | Local> {
-    const health = this.#health;
-    const trying = health.degraded; // the one call that tries a degraded store again
-    if (trying) {
-      if (health.trying || performance.now() < health.retryAt) {
-        this.#tell(ctx); // another guard met the outage: this one says so when it first feels it
-        return this.#refuse(health.lastError, who);
-      }
-      health.trying = true;
+    const admitted = this.#health.admit();
+    if (admitted === 'skip') {
+      this.#tell(ctx); // another guard met the outage: this one says so when it first feels it
+      return this.#refuse(this.#health.lastError, who);
     }
     const pending = this.#bounded(operation);
     try {
@@ -111,7 +94,7 @@ export class StoreLink {
       this.#down(error, ctx);
       return this.#refuse(error, who);
     } finally {
-      if (trying) health.trying = false;
+      if (admitted === 'probe') this.#health.endProbe();
     }
   }
 
@@ -138,51 +121,16 @@ export class StoreLink {
   }
 
   #bounded<T>(operation: () => Promise<T>): Promise<T> {
-    const { timeout, name } = this.store;
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const timer = setTimer(() => {
-        // After a busy stretch of the event loop, timers run before sockets are read: give an answer
-        // that arrived meanwhile its turn first (setImmediate runs after the poll phase).
-        setImmediate(() => {
-          if (!done) reject(new StoreTimeout(`the ${name} store did not answer within ${timeout} ms`));
-        });
-      }, timeout);
-      const settle = (): void => {
-        done = true;
-        timer.clear();
-      };
-      let pending: Promise<T>;
-      try {
-        pending = operation();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          reject(error);
-        },
-      );
-    });
+    return bounded(operation, this.store.timeout, `the ${this.store.name} store`);
   }
 
   #up(ctx: CallContext | undefined): void {
-    const health = this.#health;
-    health.degraded = false;
-    health.lastError = undefined;
+    this.#health.up();
     this.#tell(ctx);
   }
 
   #down(error: unknown, ctx: CallContext | undefined): void {
-    const health = this.#health;
-    health.lastError = error;
-    health.retryAt = performance.now() + this.store.retryInterval;
-    health.degraded = true;
+    this.#health.down(error);
     this.#tell(ctx);
   }
 
