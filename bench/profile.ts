@@ -10,6 +10,9 @@
  * rows), so what a real response adds (its headers, undici's socket work) is in the profile too.
  *
  * Stacks: a (raw openai), b (OpenAILLM bare), c (retry + fallback), d (full chain).
+ *
+ * Like the benchmark, it runs the built package (bench/lib.ts: build first), so frames show
+ * `dist/cjs/…` lines; `BENCH_SOURCE=1` profiles the TypeScript source, mapped to its lines.
  */
 import { writeFileSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
