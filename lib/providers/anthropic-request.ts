@@ -69,9 +69,20 @@ export function anthropicBody(
     }
   });
   const { tools, toolChoice } = toolsOf(request);
+  const maxTokens = settings.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
+  const { extra } = options;
+  // The usual body, built as one literal: the spreads below cost V8 its fast path even when they add nothing.
+  const bare =
+    extra === undefined &&
+    system.length === 0 &&
+    settings.temperature === undefined &&
+    tools.length === 0 &&
+    toolChoice === undefined &&
+    providerFields === undefined;
+  if (bare) return { max_tokens: maxTokens, model, messages: turns };
   return {
-    ...options.extra,
-    max_tokens: settings.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+    ...extra,
+    max_tokens: maxTokens,
     ...(system.length === 0 ? {} : { system: system.join('\n\n') }),
     ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
     ...(tools.length === 0 ? {} : { tools }),
