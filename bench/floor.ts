@@ -1,7 +1,7 @@
 /**
  * A yardstick, not a library: the least work the full chain (d) must do for a plain-text `ask`
  * that misses its cache on a healthy server, written by hand in one function over the raw
- * client — the input checked, the cache key (the same canonical form and sha256) looked up in an
+ * client — the input checked, a cache key (canonical JSON, sha256, as ours) looked up in an
  * `lru-cache` and the reply stored, a request and its token estimate counted in a bucketed window
  * and the estimate corrected from the usage, the breaker's state read and its success counted,
  * the rate-limit headers read, the reply and its attempt record built, telemetry's counters and
@@ -17,6 +17,7 @@ import type { Stack, Upstream } from './stacks.js';
 const BUCKETS = 100;
 const WINDOW_MS = 60_000;
 
+/** The yardstick as a stack (ask only), on `up`'s primary model. */
 export function handWrittenFloor(up: Upstream): Stack {
   const client = new OpenAI({ apiKey: 'sk-bench', baseURL: up.baseURL, maxRetries: 0, fetch: up.fetch });
   const cache = new LRUCache<string, { readonly text: string; readonly attempts: readonly unknown[] }>({

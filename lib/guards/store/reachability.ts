@@ -12,6 +12,16 @@ export class StoreTimeout extends Error {
   override readonly name = 'StoreTimeout';
 }
 
+/**
+ * One store's reachability, for every caller of that store.
+ *
+ * @example
+ * const admitted = reach.admit();
+ * if (admitted === 'skip') return fallback();
+ * try { const v = await bounded(op, timeout, 'Redis'); reach.up(); return v; }
+ * catch (error) { reach.down(error); return fallback(); }
+ * finally { if (admitted === 'probe') reach.endProbe(); }
+ */
 export class Reachability {
   /** Whether the last call failed: calls skip the store (but for one probe at a time) until one succeeds. */
   degraded = false;
