@@ -80,15 +80,26 @@ export interface SdkPromise<T> extends PromiseLike<T> {
 }
 
 /**
- * The SDK call itself, after arranging for its response headers to reach `onHeaders` (if there is
- * one) as soon as the response starts, before the call settles. Not `withResponse()`, whose
- * `Promise.all` and async step cost every call about as much as reading the headers. A failed
- * call's headers come with its error (the provider reads them there); the failure itself reaches
- * the caller through `call`, so this side ignores it.
+ * The SDK call's result, its response headers handed to `onHeaders` (if there is one) as soon as
+ * the response starts, before the result. Not `withResponse()`, whose `Promise.all` and async step
+ * cost every call about as much as reading the headers. A listener that throws fails the call, as
+ * any layer's failure does. A failed call's headers come with its error (the provider reads them
+ * there), and its failure reaches the caller through `call`: the header side ignores it.
  */
 export function withHeaders<T>(call: SdkPromise<T>, onHeaders: HeaderListener | undefined): PromiseLike<T> {
-  if (onHeaders !== undefined) call.asResponse().then((response) => onHeaders(response.headers), ignore);
-  return call;
+  if (onHeaders === undefined) return call;
+  let thrown: { readonly error: unknown } | undefined;
+  call.asResponse().then((response) => {
+    try {
+      onHeaders(response.headers);
+    } catch (error) {
+      thrown = { error };
+    }
+  }, ignore);
+  return call.then((data) => {
+    if (thrown) throw thrown.error;
+    return data;
+  });
 }
 
 function ignore(): void {}
