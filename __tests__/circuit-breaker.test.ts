@@ -270,6 +270,25 @@ describe('withCircuitBreaker', () => {
     expect(onBus).toEqual(path);
   });
 
+  it('a subscriber that throws is reported and ignored: the call goes on', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const breaker = new CircuitBreaker({ name: 'primary', failureThreshold: 1 });
+      breaker.on('stateChange', () => {
+        throw new Error('subscriber broke');
+      });
+      const llm = new FnLLM('m', () => ({ error: overloaded() })).withCircuitBreaker(breaker);
+      expect(await outcomeOf(llm)).toBeInstanceOf(OverloadedError);
+      expect(breaker.state).toBe('open');
+      expect(warn).toHaveBeenCalledWith(
+        'llm-resilience: a stateChange handler of circuit "primary" threw; ignored.',
+        expect.objectContaining({ message: 'subscriber broke' }),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('reset() closes the circuit and forgets the counts', async () => {
     const inner = scripted(() => overloaded());
     const llm = inner.withCircuitBreaker({ failureThreshold: 2 });

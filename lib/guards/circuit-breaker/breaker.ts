@@ -1,7 +1,8 @@
 import { brand } from '../../brand.js';
 import type { CallContext } from '../../context.js';
 import { matchesAny } from '../../errors/matchers.js';
-import { BreakerEvents, type CircuitBreakerEvents, type CircuitBreakerSnapshot } from './events.js';
+import { GuardEvents } from '../events.js';
+import type { BreakerEvents, CircuitBreakerEvents, CircuitBreakerSnapshot } from './events.js';
 import {
   type CircuitBreakerOptions,
   type CircuitState,
@@ -46,7 +47,7 @@ export class CircuitBreaker {
   constructor(options?: CircuitBreakerOptions) {
     this.options = resolveBreakerOptions(options);
     this.name = this.options.name;
-    this.#events = new BreakerEvents(this.name);
+    this.#events = new GuardEvents(`circuit "${this.name}"`);
     this.#machine = new CircuitMachine(this.name, this.options, this.#events);
     const { store } = this.options;
     if (store) {

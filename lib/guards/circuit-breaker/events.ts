@@ -1,8 +1,8 @@
 /**
- * A breaker's events: what it tells direct subscribers (`breaker.on(…)`) and its state for
- * reports. A handler that throws is reported with `console.warn` and ignored.
+ * A breaker's events: what it tells direct subscribers (`breaker.on(…)`, through
+ * {@link GuardEvents}) and its state for reports.
  */
-import mitt, { type Emitter } from 'mitt';
+import type { GuardEvents } from '../events.js';
 import type { StoreStatusChange } from '../store/types.js';
 import type { CircuitState } from './options.js';
 
@@ -35,43 +35,5 @@ export interface CircuitBreakerSnapshot {
   readonly degraded?: boolean;
 }
 
-/** @internal A breaker's subscribers: one emitter, handlers' errors contained. */
-export class BreakerEvents {
-  readonly #name: string;
-  readonly #emitter: Emitter<CircuitBreakerEvents> = mitt<CircuitBreakerEvents>();
-
-  constructor(name: string) {
-    this.#name = name;
-  }
-
-  on<K extends keyof CircuitBreakerEvents>(type: K, handler: (event: CircuitBreakerEvents[K]) => void): void {
-    this.#emitter.on(type, handler);
-  }
-
-  off<K extends keyof CircuitBreakerEvents>(
-    type: K,
-    handler: (event: CircuitBreakerEvents[K]) => void,
-  ): void {
-    this.#emitter.off(type, handler);
-  }
-
-  /** Tells `stateChange` subscribers. */
-  stateChange(change: CircuitStateChange): void {
-    try {
-      this.#emitter.emit('stateChange', change);
-    } catch (error) {
-      console.warn(`llm-resilience: a stateChange handler of circuit "${this.#name}" threw; ignored.`, error);
-    }
-  }
-
-  /** Tells `storeStatus` subscribers; whether anyone listened. */
-  storeStatus(change: StoreStatusChange): boolean {
-    const heard = (this.#emitter.all.get('storeStatus')?.length ?? 0) > 0;
-    try {
-      this.#emitter.emit('storeStatus', change);
-    } catch (error) {
-      console.warn(`llm-resilience: a storeStatus handler of circuit "${this.#name}" threw; ignored.`, error);
-    }
-    return heard;
-  }
-}
+/** @internal A breaker's subscribers. */
+export type BreakerEvents = GuardEvents<CircuitBreakerEvents>;

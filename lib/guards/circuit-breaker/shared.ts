@@ -37,7 +37,7 @@ export class SharedBreaker {
       name,
       kind: 'circuit_breaker',
       policy: options.onStoreError,
-      notify: (change) => events.storeStatus(change),
+      notify: (change) => events.tell('storeStatus', change),
     });
   }
 

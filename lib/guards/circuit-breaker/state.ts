@@ -158,6 +158,6 @@ export class CircuitMachine {
     this.#announced = to;
     const change: CircuitStateChange = { name: this.#name, from, to };
     if (ctx) emit(ctx, 'circuitState', change);
-    this.#events.stateChange(change);
+    this.#events.tell('stateChange', change);
   }
 }

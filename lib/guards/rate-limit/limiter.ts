@@ -6,7 +6,8 @@ import type { Provider } from '../../types.js';
 import { checkDuration, checkNumber, checkOptionKeys, optionNames } from '../../validate.js';
 import { LOCAL } from '../store/link.js';
 import { estimateTokens as estimateFor } from './estimate.js';
-import { LimiterEvents, type RateLimiterEvents } from './events.js';
+import { GuardEvents } from '../events.js';
+import type { LimiterEvents, RateLimiterEvents } from './events.js';
 import { pacingHoldMs } from './headers.js';
 import { LocalWindow } from './local.js';
 import {
@@ -67,7 +68,7 @@ export class RateLimiter {
     this.options = resolveLimiterOptions(options);
     this.name = this.options.name;
     this.#maxWaitText = `maxWait (${this.options.maxWait} ms)`;
-    this.#events = new LimiterEvents(this.name);
+    this.#events = new GuardEvents(`rate limiter "${this.name}"`);
     const refuse = (waitMs: number, tokens: number, a: Admission): RateLimitedError =>
       this.#refusal(waitMs, tokens, a);
     this.#local = new LocalWindow(this.options, refuse);

@@ -44,7 +44,7 @@ export class SharedLimiter {
       name,
       kind: 'rate_limiter',
       policy: options.onStoreError,
-      notify: (change) => events.storeStatus(change),
+      notify: (change) => events.tell('storeStatus', change),
     });
     this.#now = options.now;
     this.#tokenLimited = tokensPerMinute !== undefined;
