@@ -15,44 +15,38 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as Lib from '../lib/index.js';
+import { BUILT, type Library, loadLibrary, SOURCE } from './lib.js';
 import { cpuPerCall } from './overhead.js';
 import { startFaultServer } from './server.js';
-import { ours, rawOpenAI, type Stack, type Upstream } from './stacks.js';
+import {
+  fullChainLLM,
+  ours,
+  provider,
+  rawOpenAI,
+  type Stack,
+  UNBINDING_LIMITS,
+  type Upstream,
+} from './stacks.js';
 import { micros } from './stats.js';
 import { cannedFetch } from './transport.js';
 
 const KINDS = ['b', 'limit', 'cache', 'tel', 'd'] as const;
 type Kind = (typeof KINDS)[number];
 
-function load(path: string): typeof Lib {
-  // The two copies are chosen at run time.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path) as typeof Lib;
-}
-
 /** One stack of `kind` built from `lib`: bare, one layer, or the full chain (d) of bench/stacks.ts. */
-function chain(lib: typeof Lib, up: Upstream, kind: Kind): Lib.LLM {
-  const provider = (model: string): Lib.LLM =>
-    new lib.OpenAILLM(model, { apiKey: 'sk-bench', baseURL: up.baseURL, fetch: up.fetch });
-  const limiter = (): Lib.RateLimiter =>
-    new lib.RateLimiter({ requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 });
+function chain(lib: Library, up: Upstream, kind: Kind): Lib.LLM {
+  const bare = provider(up, up.primary, {}, lib);
   switch (kind) {
     case 'b':
-      return provider(up.primary);
+      return bare;
     case 'limit':
-      return provider(up.primary).withRateLimit(limiter());
+      return bare.withRateLimit(new lib.RateLimiter(UNBINDING_LIMITS));
     case 'cache':
-      return provider(up.primary).withCache({ maxEntries: 1000 });
+      return bare.withCache({ maxEntries: 1000 });
     case 'tel':
-      return provider(up.primary).withTelemetry(new lib.Telemetry());
-    case 'd': {
-      const guarded = (model: string): Lib.LLM =>
-        provider(model).withRateLimit(limiter()).withRetry(3).withCircuitBreaker({ name: model });
-      return guarded(up.primary)
-        .withFallbacks([guarded(up.fallback)])
-        .withCache({ maxEntries: 1000 })
-        .withTelemetry(new lib.Telemetry());
-    }
+      return bare.withTelemetry(new lib.Telemetry());
+    case 'd':
+      return fullChainLLM(up, {}, true, lib);
   }
 }
 
@@ -69,8 +63,8 @@ async function main(): Promise<void> {
   const kinds = values.kinds.split(',') as Kind[];
   for (const k of kinds) if (!KINDS.includes(k)) throw new RangeError(`--kinds: unknown stack ${k}`);
   const loopback = values.transport === 'loopback';
-  const a = load(values.base === 'source' ? '../lib/index.js' : resolve(values.base));
-  const b = load(resolve(__dirname, '../dist/cjs/index.js'));
+  const a = loadLibrary(values.base === 'source' ? SOURCE : resolve(values.base));
+  const b = loadLibrary(BUILT);
   const server = loopback ? await startFaultServer() : undefined;
   const models = { primary: 'gpt-4o', fallback: 'gpt-4o-mini' };
   const up: Upstream = server

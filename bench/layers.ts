@@ -5,7 +5,7 @@
 import { createEventBus, type LLM, OpenAILLM, RateLimiter, Telemetry } from './lib.js';
 import { cpuPerCall } from './overhead.js';
 import { micros, type Table } from './stats.js';
-import { fullChain, ours, rawOpenAI, type Stack, type Upstream } from './stacks.js';
+import { fullChain, ours, rawOpenAI, type Stack, UNBINDING_LIMITS, type Upstream } from './stacks.js';
 
 const LIMITS = { requestsPerMinute: 100_000_000 };
 
@@ -33,7 +33,7 @@ function variants(up: Upstream): Stack[] {
     v(
       'rpm+tpm',
       '+ withRateLimit({ requestsPerMinute, tokensPerMinute })',
-      p().withRateLimit(new RateLimiter({ ...LIMITS, tokensPerMinute: 10_000_000_000 })),
+      p().withRateLimit(new RateLimiter(UNBINDING_LIMITS)),
     ),
     v(
       'rpm-nohdr',

@@ -11,23 +11,28 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as Lib from '../lib/index.js';
 
-function load(): typeof Lib {
-  // A synchronous load, chosen at run time (the stacks are built at import time).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (process.env.BENCH_SOURCE === '1') return require('../lib/index.js') as typeof Lib;
-  const built = resolve(__dirname, '../dist/cjs/index.js');
-  if (!existsSync(built)) {
+/** A copy of the library: this one, or another build. */
+export type Library = typeof Lib;
+
+/** The TypeScript source (run under tsx) and the built package, by path. */
+export const SOURCE = resolve(__dirname, '../lib/index.js');
+export const BUILT = resolve(__dirname, '../dist/cjs/index.js');
+
+/** Loads a copy of the library by path, at run time (the stacks are built at import time). */
+export function loadLibrary(path: string): Library {
+  if (path === BUILT && !existsSync(BUILT)) {
     throw new Error(
       'bench: dist/cjs is missing: run `npm run build` (or set BENCH_SOURCE=1 to run the source)',
     );
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(built) as typeof Lib;
+  return require(path) as Library;
 }
 
-const lib = load();
+/** The library under test, as one object (bench/ab.ts builds the same stacks from another copy). */
+export const library = loadLibrary(process.env.BENCH_SOURCE === '1' ? SOURCE : BUILT);
 
-export const { createEventBus, OpenAILLM, RateLimiter, route, Telemetry } = lib;
+export const { createEventBus, OpenAILLM, RateLimiter, route, Telemetry } = library;
 export type OpenAILLM = Lib.OpenAILLM;
 export type RateLimiter = Lib.RateLimiter;
 export type Telemetry = Lib.Telemetry;

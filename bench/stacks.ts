@@ -10,7 +10,7 @@ import type { Runnable } from '@langchain/core/runnables';
 import type { BaseMessageChunk } from '@langchain/core/messages';
 import { generateText, streamText } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
-import { type InterruptMode, type LLM, OpenAILLM, RateLimiter, Telemetry } from './lib.js';
+import { type InterruptMode, type Library, library, type LLM, type OpenAILLM } from './lib.js';
 
 /** Where a stack sends its requests: a primary model and a fallback model on one server. */
 export interface Upstream {
@@ -48,6 +48,8 @@ export interface Stack {
 }
 
 const API_KEY = 'sk-bench';
+/** The full chain's rate limits: far above what any run reaches (never waits), yet every call is estimated and logged. */
+export const UNBINDING_LIMITS = { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } as const;
 const RETRIES = 3;
 
 export function rawOpenAI(up: Upstream): Stack {
@@ -78,9 +80,17 @@ export function rawOpenAI(up: Upstream): Stack {
   };
 }
 
-/** `OpenAILLM` for `model` on the upstream's server (bare: (b) is this on `up.primary`). */
-export function provider(up: Upstream, model: string, tuning: OurTuning = {}): OpenAILLM {
-  return new OpenAILLM(model, {
+/**
+ * `OpenAILLM` for `model` on the upstream's server (bare: (b) is this on `up.primary`), from `lib`
+ * (the library under test, or another build: bench/ab.ts).
+ */
+export function provider(
+  up: Upstream,
+  model: string,
+  tuning: OurTuning = {},
+  lib: Library = library,
+): OpenAILLM {
+  return new lib.OpenAILLM(model, {
     apiKey: API_KEY,
     baseURL: up.baseURL,
     fetch: up.fetch,
@@ -146,24 +156,25 @@ export function fullChain(up: Upstream, tuning: OurTuning = {}, rateLimit = true
   return ours('d', 'ours, full chain', fullChainLLM(up, tuning, rateLimit));
 }
 
-/** The chain of (d), for stacks that call it with options (bench/tools.ts). */
-export function fullChainLLM(up: Upstream, tuning: OurTuning = {}, rateLimit = true): LLM {
+/** The chain of (d), for stacks that call it with options (bench/tools.ts), from `lib` (see {@link provider}). */
+export function fullChainLLM(
+  up: Upstream,
+  tuning: OurTuning = {},
+  rateLimit = true,
+  lib: Library = library,
+): LLM {
   const cfg = retryConfig(tuning);
   const limited = (llm: LLM): LLM =>
-    rateLimit
-      ? llm.withRateLimit(
-          new RateLimiter({ requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 }),
-        )
-      : llm;
+    rateLimit ? llm.withRateLimit(new lib.RateLimiter(UNBINDING_LIMITS)) : llm;
   const guarded = (model: string): LLM =>
-    limited(provider(up, model, tuning))
+    limited(provider(up, model, tuning, lib))
       .withRetry(cfg)
       .withCircuitBreaker({ name: model });
   const fallbacks = tuning.onInterrupt === undefined ? undefined : { onInterrupt: tuning.onInterrupt };
   return guarded(up.primary)
     .withFallbacks([guarded(up.fallback)], fallbacks)
     .withCache({ maxEntries: 1000 })
-    .withTelemetry(new Telemetry());
+    .withTelemetry(new lib.Telemetry());
 }
 
 type Chat = Runnable<string, BaseMessageChunk>;
