@@ -56,6 +56,14 @@ async function streamed(
   return { chunks, reply: await stream.finalReply() };
 }
 
+/** The text of the streamed chunks of one type, joined. */
+function joined(chunks: readonly StreamChunk[], type: 'text' | 'reasoning'): string {
+  return chunks
+    .filter((c) => c.type === type)
+    .map((c) => ('text' in c ? c.text : ''))
+    .join('');
+}
+
 /** The parts of a reply that ask and stream must agree on. */
 const essence = (r: Reply) => ({
   text: r.text,
@@ -188,14 +196,8 @@ describe('Anthropic thinking', () => {
     expect(asked.text).toBe('Hi there!');
     const { chunks, reply } = await streamed(llm);
     expect(reply.content).toEqual(asked.content);
-    const reasoning = chunks.filter((c) => c.type === 'reasoning').map((c) => c.text);
-    expect(reasoning.join('')).toBe('The user greets me warmly.');
-    expect(
-      chunks
-        .filter((c) => c.type === 'text')
-        .map((c) => c.text)
-        .join(''),
-    ).toBe('Hi there!');
+    expect(joined(chunks, 'reasoning')).toBe('The user greets me warmly.');
+    expect(joined(chunks, 'text')).toBe('Hi there!');
   });
 });
 
@@ -212,12 +214,7 @@ describe('Anthropic redacted thinking', () => {
     const { chunks, reply } = await streamed(llm, { tools });
     expect(reply.content).toEqual(expected);
     // Nothing readable to show: the only reasoning chunks are the thinking text's.
-    expect(
-      chunks
-        .filter((c) => c.type === 'reasoning')
-        .map((c) => c.text)
-        .join(''),
-    ).toBe('Weather first.');
+    expect(joined(chunks, 'reasoning')).toBe('Weather first.');
     // The conversation goes on with the tool's result: the assistant turn travels back as it came.
     const next = make('anthropic', '');
     await next.ask(
